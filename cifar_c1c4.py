@@ -1,0 +1,765 @@
+"""A CIFAR-10 network of fewer than 100,000 parameters with no pooling and no strides.
+
+The design constraints (C1 C2 C3 C4 O; dilated kernels instead of max-pooling or strided convolution;
+receptive field over 52; two depthwise separable convolutions; a dilated convolution; global average
+pooling; the albumentations recipe; 87 % with fewer than 100k parameters) are checked by `--summary`.
+
+    python cifar_c1c4.py --epochs 80        train, test every epoch, write runs/<time>/
+    python cifar_c1c4.py --summary          layer table and constraint checklist, no data needed
+    python cifar_c1c4.py --eval runs/x/last.pt
+    python cifar_c1c4.py --resume runs/x/last.pt
+    python cifar_c1c4.py --benchmark        data, compute and end-to-end images/s
+
+Importing this file does no work: take `Net`, `train_transform`, `test_transform` or `model_report`.
+"""
+import os
+
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")  # albumentations otherwise asks PyPI for updates on import
+
+import argparse
+import csv
+import io
+import json
+import pickle
+import platform
+import random
+import sys
+import time
+import urllib.error
+
+import albumentations as A
+import cv2
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+from albumentations.pytorch import ToTensorV2
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+# ----------------------------------------------------------------------------------------------------------------
+# Configuration
+
+CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+MEAN = (0.4914, 0.4822, 0.4465)  # official CIFAR-10 training set, per channel, on the 0-1 scale
+STD = (0.2470, 0.2435, 0.2616)
+
+HYP = {
+    # optimisation: Nesterov SGD, linear warm-up then linear decay to zero over the whole run
+    "epochs": 80,
+    "batch_size": 256,
+    "lr": 0.2,
+    "momentum": 0.9,
+    "weight_decay": 5e-4,  # on convolution and linear weights only, not on BatchNorm or biases
+    "warmup": 0.15,  # fraction of all steps spent warming up
+    "label_smoothing": 0.1,
+    "ema_decay": 0.99,  # per step; the averaged weights are the ones evaluated and saved as `model`
+    # model
+    "widths": (24, 40, 80, 112),  # channels of c1, c2, c3, c4
+    # augmentation (probabilities, and the ShiftScaleRotate limits)
+    "flip": 0.5,
+    "affine": 0.5,
+    "shift": 0.1,  # fraction of the side
+    "scale": 0.1,
+    "rotate": 10,  # degrees
+    "hole": 0.5,
+    "gray": 0.1,
+}
+LIMITS = {"params": 100_000, "rf": 52}  # the task: fewer than 100k parameters, receptive field over 52
+BENCH_SECONDS = 8.0  # per --benchmark phase
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one paragraph, exit status 2, no traceback."""
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Augmentation
+
+
+def train_transform(hyp=HYP):
+    """The task's recipe on uint8 HWC images: flip, ShiftScaleRotate, one 16x16 hole, gray; then normalise."""
+    mean_255 = tuple(round(255 * m) for m in MEAN)  # fills happen before Normalize, on the 0-255 scale
+    return A.Compose([
+        A.HorizontalFlip(p=hyp["flip"]),
+        # exactly what A.ShiftScaleRotate builds in albumentations 2.x, without its deprecation warning
+        A.Affine(translate_percent=(-hyp["shift"], hyp["shift"]), scale=(1 - hyp["scale"], 1 + hyp["scale"]),
+                 rotate=(-hyp["rotate"], hyp["rotate"]), shear=0, keep_ratio=False,
+                 border_mode=cv2.BORDER_CONSTANT, fill=mean_255, p=hyp["affine"]),
+        A.CoarseDropout(num_holes_range=(1, 1), hole_height_range=(16, 16), hole_width_range=(16, 16),
+                        fill=mean_255, p=hyp["hole"]),
+        A.ToGray(num_output_channels=3, method="weighted_average", p=hyp["gray"]),
+        A.Normalize(mean=MEAN, std=STD),
+        ToTensorV2(),
+    ])
+
+
+def test_transform():
+    return A.Compose([A.Normalize(mean=MEAN, std=STD), ToTensorV2()])
+
+
+def seed_transform(transform, seed):
+    """Give a Compose one random stream, shared by all its transforms.
+
+    albumentations 2.0.8's own `set_random_seed` gives every transform a generator of the same seed, so
+    their draws coincide (flip and gray would always be applied together), and a Compose copied into
+    DataLoader workers repeats the same draws in each. `set_random_state` shares one pair of generators.
+    """
+    transform.set_random_state(np.random.default_rng(seed), random.Random(seed))
+
+
+def seed_worker(worker_id):
+    info = torch.utils.data.get_worker_info()
+    seed_transform(info.dataset.transform, info.seed % 2**32)  # info.seed differs per worker and per epoch
+    cv2.setNumThreads(0)  # one image per call is too small for OpenCV's threads; they only contend with ours
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Data
+
+
+class ArrayDataset(torch.utils.data.Dataset):
+    """uint8 N x 32 x 32 x 3 images and their labels, fed to albumentations directly (no PIL on the way)."""
+
+    def __init__(self, images, labels, transform):
+        self.images, self.labels, self.transform = images, np.asarray(labels, dtype=np.int64), transform
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        return self.transform(image=self.images[i])["image"], self.labels[i]
+
+
+def load_cifar10(data_dir, train, download):
+    """torchvision's CIFAR10 as (uint8 images, labels); a missing or corrupt copy becomes a UsageError."""
+    hint = (f"Put the CIFAR-10 python archive's folder `cifar-10-batches-py` (from "
+            f"https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz) inside `{data_dir}`, or pass --data-dir "
+            f"to the folder that holds it; without --no-download the archive is fetched when missing.")
+    try:
+        dataset = torchvision.datasets.CIFAR10(data_dir, train=train, download=False)
+    except RuntimeError:  # missing, or a file whose md5 differs from the official one
+        if not download:
+            raise UsageError(f"CIFAR-10 was not found, or is corrupt, in `{data_dir}`. {hint}") from None
+        try:
+            dataset = torchvision.datasets.CIFAR10(data_dir, train=train, download=True)
+        except (urllib.error.URLError, OSError, RuntimeError) as e:
+            raise UsageError(f"CIFAR-10 is missing from `{data_dir}` and could not be downloaded ({e}). "
+                             f"{hint}") from None
+    except (OSError, EOFError, ValueError, KeyError, pickle.UnpicklingError) as e:
+        raise UsageError(f"CIFAR-10 in `{data_dir}` could not be read ({e}). {hint}") from None
+    return dataset.data, dataset.targets
+
+
+def make_train_loader(images, labels, hyp, batch_size, workers, seed, device):
+    dataset = ArrayDataset(images, labels, train_transform(hyp))
+    seed_transform(dataset.transform, seed)  # used as is when workers == 0
+    return torch.utils.data.DataLoader(
+        dataset, batch_size=batch_size, shuffle=True, drop_last=True, num_workers=workers,
+        persistent_workers=workers > 0, worker_init_fn=seed_worker, pin_memory=device.type == "cuda",
+        generator=torch.Generator().manual_seed(seed))
+
+
+def make_test_batches(images, labels, batch_size=1000):
+    """The test set, normalised once: it has no randomness, so nothing is redone per epoch."""
+    transform = test_transform()
+    x = torch.stack([transform(image=image)["image"] for image in images])
+    y = torch.as_tensor(np.asarray(labels, dtype=np.int64))
+    return list(zip(x.split(batch_size), y.split(batch_size)))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Model
+
+
+def conv_bn(c_in, c_out, dilation=1, padded=True, separable=False, relu=True):
+    """A 3x3 convolution (dense, or depthwise then 1x1 pointwise), BatchNorm and ReLU.
+
+    Unpadded, a 3x3 convolution of dilation d trims 2d pixels from the map: the network's only way down.
+    """
+    padding = dilation if padded else 0
+    if separable:
+        convs = [nn.Conv2d(c_in, c_in, 3, padding=padding, dilation=dilation, groups=c_in, bias=False),
+                 nn.Conv2d(c_in, c_out, 1, bias=False)]
+    else:
+        convs = [nn.Conv2d(c_in, c_out, 3, padding=padding, dilation=dilation, bias=False)]
+    return nn.Sequential(*convs, nn.BatchNorm2d(c_out), *([nn.ReLU(inplace=True)] if relu else []))
+
+
+class Residual(nn.Module):
+    """relu(x + f(x)) over two padded 3x3 layers; f's last BatchNorm starts at zero, so the block starts as x."""
+
+    def __init__(self, channels, dilations, separable):
+        super().__init__()
+        self.f = nn.Sequential(conv_bn(channels, channels, dilations[0], separable=separable),
+                               conv_bn(channels, channels, dilations[1], separable=separable, relu=False))
+        nn.init.zeros_(self.f[-1][-1].weight)
+
+    def forward(self, x):
+        return F.relu(x + self.f(x))
+
+
+class Net(nn.Module):
+    """C1 C2 C3 C4 O. The map shrinks 32 -> 20 -> 12 -> 8 through unpadded dilated transitions (d = 6, 4, 2).
+
+    Dense convolutions where the maps are large and the channels few (fast on CPUs); depthwise separable
+    ones where the channels are many (cheap in parameters); padded dilations inside the blocks grow the
+    receptive field past 52.
+    """
+
+    def __init__(self, widths=HYP["widths"]):
+        super().__init__()
+        w1, w2, w3, w4 = widths
+        self.c1 = nn.Sequential(conv_bn(3, w1),
+                                conv_bn(w1, w2, dilation=6, padded=False))
+        self.c2 = nn.Sequential(Residual(w2, (1, 2), separable=False),
+                                conv_bn(w2, w3, dilation=4, padded=False, separable=True))
+        self.c3 = nn.Sequential(Residual(w3, (2, 2), separable=True),
+                                conv_bn(w3, w4, dilation=2, padded=False, separable=True))
+        self.c4 = Residual(w4, (3, 3), separable=True)
+        self.o = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(w4, len(CLASSES)))
+
+    def features(self, x):
+        """The last feature map, the one global average pooling reads."""
+        return self.c4(self.c3(self.c2(self.c1(x))))
+
+    def forward(self, x):
+        return self.o(self.features(x))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Receptive field, parameters and the task's constraints, all read from the model object
+
+
+def count_params(module):
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def conv_kind(conv):
+    if conv.groups > 1 and conv.groups == conv.in_channels == conv.out_channels:
+        return "depthwise"
+    return "pointwise" if conv.kernel_size == (1, 1) else "conv"
+
+
+def model_report(model, input_size=32):
+    """One row per layer in forward order: shape, receptive field (RF) and parameters (BatchNorm in its conv's row).
+
+    RF: a layer of effective kernel k_eff = d*(k-1)+1 adds (k_eff-1)*jump, and jump *= stride. Global average
+    pooling adds nothing: the RF is that of the map it reads. Residual skips do not widen it (the body is the
+    longest path), which the tests confirm against a gradient measurement.
+    """
+    rows, size, jump, rf, channels = [], input_size, 1, 1, 3
+    for name, m in model.named_modules():
+        if isinstance(m, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+            k, d, s, p = (v if isinstance(v, int) else v[0]
+                          for v in (m.kernel_size, getattr(m, "dilation", 1), m.stride, m.padding))
+            k_eff = d * (k - 1) + 1
+            size, rf, jump = (size + 2 * p - k_eff) // s + 1, rf + (k_eff - 1) * jump, jump * s
+            kind = conv_kind(m) if isinstance(m, nn.Conv2d) else type(m).__name__
+            c_in, channels = channels, (m.out_channels if isinstance(m, nn.Conv2d) else channels)
+            rows.append({"name": name, "kind": kind, "kernel": k, "dilation": d, "stride": s, "padding": p,
+                         "c_in": c_in, "c_out": channels, "size": size, "jump": jump, "rf": rf,
+                         "params": count_params(m)})
+        elif isinstance(m, nn.BatchNorm2d):
+            rows[-1]["params"] += count_params(m)
+        elif isinstance(m, nn.AdaptiveAvgPool2d):
+            rows.append({"name": name, "kind": "gap", "kernel": size, "dilation": 1, "stride": 1, "padding": 0,
+                         "c_in": channels, "c_out": channels, "size": 1, "jump": jump, "rf": rf, "params": 0})
+            size = 1
+        elif isinstance(m, nn.Linear):
+            rows.append({"name": name, "kind": "linear", "kernel": 1, "dilation": 1, "stride": 1, "padding": 0,
+                         "c_in": m.in_features, "c_out": m.out_features, "size": 1, "jump": jump, "rf": rf,
+                         "params": count_params(m)})
+    return rows
+
+
+def receptive_field(model, input_size=32):
+    """RF of the last feature map: the map that global average pooling reads."""
+    rows = model_report(model, input_size)
+    return next(r["rf"] for r in reversed(rows) if r["kind"] not in ("gap", "linear"))
+
+
+def format_report(rows):
+    cols = ("name", "kind", "kernel", "dilation", "stride", "padding", "c_in", "c_out", "size", "jump", "rf", "params")
+    table = [cols] + [tuple(str(r[c]) for c in cols) for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(cols))]
+    lines = ["  ".join(v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(zip(line, widths)))
+             for line in table]
+    lines.insert(1, "-" * len(lines[0]))
+    lines.append(f"total parameters: {sum(r['params'] for r in rows):,}")
+    return "\n".join(lines)
+
+
+def separable_pairs(model):
+    """Depthwise 3x3 convolutions immediately followed (in module order) by a 1x1 convolution."""
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    return sum(conv_kind(a) == "depthwise" and a.kernel_size == (3, 3) and b.kernel_size == (1, 1)
+               and b.in_channels == a.out_channels for a, b in zip(convs, convs[1:]))
+
+
+def last_conv3(block):
+    return [m for m in block.modules() if isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3)][-1]
+
+
+def constraint_checks(model, transform):
+    """The task's constraints as (constraint, measured value, passed), measured on the objects themselves."""
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    pools = [m for m in model.modules() if isinstance(m, (nn.MaxPool2d, nn.AvgPool2d))]
+    blocks = [name for name, _ in model.named_children()]
+    transitions = [last_conv3(getattr(model, b)) for b in ("c1", "c2", "c3") if hasattr(model, b)]
+    head = list(getattr(model, "o", []))
+    rf, params, pairs = receptive_field(model), count_params(model), separable_pairs(model)
+    dilated = sum(max(c.dilation) > 1 for c in convs)
+    steps = [type(t).__name__ for t in transform.transforms]
+    hole = next((t for t in transform.transforms if isinstance(t, A.CoarseDropout)), None)
+    fill = tuple(round(255 * m) for m in MEAN)
+    return [
+        ("blocks C1 C2 C3 C4 O", " ".join(blocks), blocks == ["c1", "c2", "c3", "c4", "o"]),
+        ("no max-pooling, no stride > 1", f"{len(pools)} pooling layers, largest stride "
+         f"{max(max(c.stride) for c in convs)}", not pools and all(max(c.stride) == 1 for c in convs)),
+        ("c1-c3 end in an unpadded dilated 3x3", ", ".join(f"d={t.dilation[0]} pad={t.padding[0]}" for t in transitions),
+         len(transitions) == 3 and all(t.dilation[0] >= 2 and t.padding[0] == 0 for t in transitions)),
+        (f"receptive field > {LIMITS['rf']}", str(rf), rf > LIMITS["rf"]),
+        (">= 2 depthwise separable convolutions", str(pairs), pairs >= 2),
+        (">= 1 dilated convolution", str(dilated), dilated >= 1),
+        ("global average pooling, then the classifier", " -> ".join(type(m).__name__ for m in head),
+         len(head) >= 2 and isinstance(head[0], nn.AdaptiveAvgPool2d) and head[0].output_size in (1, (1, 1))
+         and isinstance(head[-1], nn.Linear) and head[-1].out_features == len(CLASSES)
+         and all(isinstance(m, nn.Flatten) for m in head[1:-1])),
+        (f"parameters < {LIMITS['params']:,}", f"{params:,}", params < LIMITS["params"]),
+        ("augmentation: flip, shift-scale-rotate, 16x16 hole at the mean, gray", " -> ".join(steps),
+         steps[:4] == ["HorizontalFlip", "Affine", "CoarseDropout", "ToGray"] and hole is not None
+         and hole.num_holes_range == (1, 1) and hole.hole_height_range == (16, 16)
+         and hole.hole_width_range == (16, 16) and tuple(hole.fill) == fill),
+    ]
+
+
+def format_checks(checks):
+    width = max(len(c) for c, _, _ in checks)
+    return "\n".join(f"{'PASS' if ok else 'FAIL'}  {c.ljust(width)}  {value}" for c, value, ok in checks)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Training and evaluation
+
+
+def pick_device(name):
+    available = {"cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available(), "cpu": True}
+    if name == "auto":
+        name = next(n for n, ok in available.items() if ok)
+    if not available[name]:
+        raise UsageError(f"--device {name} was asked for, but PyTorch sees no {name} device on this machine. "
+                         f"Use --device auto (CUDA, then MPS, then CPU) or --device cpu.")
+    return torch.device(name)
+
+
+def autocast(device):
+    """bfloat16 mixed precision on CUDA (no loss scaling needed); full precision elsewhere."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+
+def make_optimizer(model, hyp):
+    weights = [p for p in model.parameters() if p.ndim > 1]
+    others = [p for p in model.parameters() if p.ndim <= 1]
+    return torch.optim.SGD([{"params": weights, "weight_decay": hyp["weight_decay"]},
+                            {"params": others, "weight_decay": 0.0}],
+                           lr=hyp["lr"], momentum=hyp["momentum"], nesterov=True)
+
+
+def make_scheduler(optimizer, hyp, steps_per_epoch):
+    return torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=hyp["lr"], total_steps=hyp["epochs"] * steps_per_epoch, pct_start=hyp["warmup"],
+        anneal_strategy="linear", cycle_momentum=False)
+
+
+def make_ema(model, hyp):
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(hyp["ema_decay"]), use_buffers=True) \
+        if hyp["ema_decay"] else None
+
+
+def to_device(x, y, device):
+    return x.to(device, non_blocking=True, memory_format=torch.channels_last), y.to(device, non_blocking=True)
+
+
+def train_step(model, ema, optimizer, scheduler, x, y, device, hyp):
+    with autocast(device):
+        logits = model(x)
+        loss = F.cross_entropy(logits, y, label_smoothing=hyp["label_smoothing"])
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    scheduler.step()
+    if ema is not None:
+        ema.update_parameters(model)
+    return loss.detach(), logits.detach()
+
+
+def train_epoch(model, ema, loader, optimizer, scheduler, device, hyp, progress):
+    model.train()
+    loss_sum, correct, seen = torch.zeros((), device=device), torch.zeros((), device=device), 0
+    for step, (x, y) in enumerate(loader):
+        x, y = to_device(x, y, device)
+        lr = optimizer.param_groups[0]["lr"]  # the rate this step uses; the scheduler moves on after it
+        loss, logits = train_step(model, ema, optimizer, scheduler, x, y, device, hyp)
+        loss_sum += loss * len(y)
+        correct += (logits.argmax(1) == y).sum()
+        seen += len(y)
+        progress(step + 1, len(loader), seen, loss_sum)
+    return loss_sum.item() / seen, 100.0 * correct.item() / seen, lr
+
+
+@torch.inference_mode()
+def evaluate(model, batches, device, tta=False):
+    """(mean loss, accuracy in %, predictions); with tta, logits averaged with those of the mirrored image."""
+    model.eval()
+    loss_sum, predictions = 0.0, []
+    for x, y in batches:
+        x, y = to_device(x, y, device)
+        with autocast(device):
+            logits = model(x)
+            if tta:
+                logits = (logits + model(x.flip(3))) / 2
+        loss_sum += F.cross_entropy(logits.float(), y, reduction="sum").item()
+        predictions.append(logits.argmax(1).cpu())
+    predictions = torch.cat(predictions)
+    labels = torch.cat([y for _, y in batches])
+    return loss_sum / len(labels), 100.0 * (predictions == labels).float().mean().item(), predictions
+
+
+def per_class_accuracy(labels, predictions):
+    confusion = torch.zeros(len(CLASSES), len(CLASSES), dtype=torch.long)
+    confusion.index_put_((torch.as_tensor(labels), predictions), torch.tensor(1), accumulate=True)
+    return 100.0 * confusion.diag() / confusion.sum(1).clamp(min=1), confusion
+
+
+def format_per_class(accuracy):
+    return "  ".join(f"{name} {acc:.1f}" for name, acc in zip(CLASSES, accuracy.tolist()))
+
+
+def format_confusion(confusion):
+    lines = ["true \\ predicted".ljust(12) + "".join(n[:5].rjust(6) for n in CLASSES)]
+    lines += [name.ljust(12) + "".join(f"{v:6d}" for v in row) for name, row in zip(CLASSES, confusion.tolist())]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Files: every one is written to a temporary name, then renamed, so an interruption never leaves half a file
+
+
+def write_atomic(path, write):
+    tmp = f"{path}.tmp"
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def write_text(path, text):
+    with open(path, "w") as f:
+        f.write(text + "\n")
+
+
+def write_metrics(path, history):
+    def write(tmp):
+        with open(tmp, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=METRICS)
+            writer.writeheader()
+            writer.writerows(history)
+
+    write_atomic(path, write)
+
+
+METRICS = ["epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc", "seconds"]
+
+
+def unnormalise(x):
+    return (x * torch.tensor(STD).view(3, 1, 1) + torch.tensor(MEAN).view(3, 1, 1)).clamp(0, 1)
+
+
+def save_augmentations(images, hyp, path, n=64):
+    transform = train_transform(hyp)
+    seed_transform(transform, 0)
+    grid = torch.stack([unnormalise(transform(image=image)["image"]) for image in images[:n]])
+    write_atomic(path, lambda tmp: torchvision.utils.save_image(grid, tmp, nrow=8, format="png"))
+
+
+def save_misclassified(images, labels, predictions, path, n=48, zoom=4):
+    """Wrong test images, enlarged, each labelled true->predicted (the default font has no arrow glyph)."""
+    wrong = (predictions != torch.as_tensor(labels)).nonzero().flatten()[:n].tolist()
+    side = 32 * zoom
+    tiles = [torchvision.utils.draw_bounding_boxes(
+        torch.from_numpy(images[i]).permute(2, 0, 1).repeat_interleave(zoom, 1).repeat_interleave(zoom, 2),
+        torch.tensor([[0, 0, side - 1, side - 1]]), labels=[f"{CLASSES[labels[i]]}->{CLASSES[predictions[i]]}"],
+        colors="red", fill_labels=True) for i in wrong] or [torch.zeros(3, side, side, dtype=torch.uint8)]
+    grid = torch.stack(tiles).float() / 255
+    write_atomic(path, lambda tmp: torchvision.utils.save_image(grid, tmp, nrow=8, format="png"))
+
+
+def transform_rng_state(transform):
+    return {"numpy": transform.random_generator.bit_generator.state, "python": transform.py_random.getstate()}
+
+
+def set_transform_rng_state(transform, state):
+    numpy_rng, python_rng = np.random.default_rng(), random.Random()
+    numpy_rng.bit_generator.state = state["numpy"]
+    python_rng.setstate(state["python"])
+    transform.set_random_state(numpy_rng, python_rng)
+
+
+def checkpoint(epoch, hyp, seed, model, ema, optimizer, scheduler, loader, history, best):
+    evaluated = ema.module if ema is not None else model
+    return {
+        "epoch": epoch, "hyp": hyp, "seed": seed, "history": history, "best_acc": best,
+        "model": evaluated.state_dict(),  # the weights to evaluate: Net(hyp["widths"]).load_state_dict(...)
+        "train": {"model": model.state_dict(), "ema": ema.state_dict() if ema is not None else None,
+                  "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                  "rng": {"torch": torch.get_rng_state(), "loader": loader.generator.get_state(),
+                          "transform": transform_rng_state(loader.dataset.transform)}},
+    }
+
+
+def load_checkpoint(path):
+    hint = "Give the last.pt or best.pt that a run of this script wrote into its --out folder."
+    if not os.path.isfile(path):
+        raise UsageError(f"The checkpoint `{path}` does not exist. {hint}")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        model = Net(ckpt["hyp"]["widths"])
+        model.load_state_dict(ckpt["model"])
+        ckpt["epoch"], ckpt["train"]["optimizer"]  # noqa: B018 - a checkpoint of ours has all of these
+    except Exception as e:  # any failure means the file is not an intact checkpoint of this script
+        raise UsageError(f"`{path}` is damaged or is not a checkpoint of this script ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0] if str(e) else 'no detail'}). {hint}") from None
+    return ckpt, model
+
+
+class Progress:
+    """A live line within each epoch, on a terminal only (logs stay one line per epoch)."""
+
+    def __init__(self, epoch, epochs, enabled):
+        self.prefix, self.enabled, self.start, self.shown = f"epoch {epoch}/{epochs}", enabled, time.time(), 0.0
+
+    def __call__(self, step, steps, seen, loss_sum):
+        now = time.time()
+        if self.enabled and (now - self.shown > 0.5 or step == steps):
+            self.shown = now
+            print(f"\r{self.prefix}  step {step}/{steps}  loss {loss_sum.item() / seen:.3f}  "
+                  f"{seen / (now - self.start):.0f} img/s", end="", file=sys.stderr, flush=True)
+
+    def clear(self):
+        if self.enabled:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
+def train(args, hyp, seed, out, device, ckpt=None):
+    """Train for hyp["epochs"] (from ckpt's epoch when resuming), evaluate each epoch, write the run's files."""
+    torch.manual_seed(seed)
+    train_x, train_y = load_cifar10(args.data_dir, True, not args.no_download)
+    test_x, test_y = load_cifar10(args.data_dir, False, not args.no_download)
+    loader = make_train_loader(train_x, train_y, hyp, hyp["batch_size"], args.workers, seed, device)
+    test_batches = make_test_batches(test_x, test_y)
+    model = Net(hyp["widths"]).to(device, memory_format=torch.channels_last)
+    ema = make_ema(model, hyp)
+    optimizer = make_optimizer(model, hyp)
+    scheduler = make_scheduler(optimizer, hyp, len(loader))
+    history, best, start = [], 0.0, 1
+    if ckpt is not None:
+        state = ckpt["train"]
+        model.load_state_dict(state["model"])
+        if ema is not None:
+            ema.load_state_dict(state["ema"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["rng"]["torch"])
+        loader.generator.set_state(state["rng"]["loader"])
+        set_transform_rng_state(loader.dataset.transform, state["rng"]["transform"])
+        history, best, start = ckpt["history"], ckpt["best_acc"], ckpt["epoch"] + 1
+    else:
+        save_augmentations(train_x, hyp, os.path.join(out, "augmentations.png"))
+    evaluated = ema.module if ema is not None else model
+    print(f"{count_params(model):,} parameters, device {device}, {len(loader.dataset):,} training images, "
+          f"batch {hyp['batch_size']}, {args.workers} workers, {torch.get_num_threads()} threads, out {out}")
+    predictions = None
+    try:
+        for epoch in range(start, hyp["epochs"] + 1):
+            t0 = time.time()
+            progress = Progress(epoch, hyp["epochs"], sys.stderr.isatty())
+            train_loss, train_acc, lr = train_epoch(model, ema, loader, optimizer, scheduler, device, hyp, progress)
+            train_seconds = time.time() - t0
+            test_loss, test_acc, predictions = evaluate(evaluated, test_batches, device)
+            seconds = time.time() - t0
+            progress.clear()
+            history.append({"epoch": epoch, "lr": f"{lr:.6f}", "train_loss": f"{train_loss:.4f}",
+                            "train_acc": f"{train_acc:.2f}", "test_loss": f"{test_loss:.4f}",
+                            "test_acc": f"{test_acc:.2f}", "seconds": f"{seconds:.1f}"})
+            print(f"epoch {epoch:3d}/{hyp['epochs']}  lr {lr:.4f}  train loss {train_loss:.3f} acc {train_acc:5.2f}%  "
+                  f"test loss {test_loss:.3f} acc {test_acc:5.2f}%  {seconds:5.1f}s  "
+                  f"{len(loader) * hyp['batch_size'] / train_seconds:.0f} img/s", flush=True)
+            state = checkpoint(epoch, hyp, seed, model, ema, optimizer, scheduler, loader, history,
+                               max(best, test_acc))
+            write_atomic(os.path.join(out, "last.pt"), lambda tmp: torch.save(state, tmp))
+            if test_acc > best or epoch == 1:
+                best = test_acc
+                write_atomic(os.path.join(out, "best.pt"), lambda tmp: torch.save(state, tmp))
+            write_metrics(os.path.join(out, "metrics.csv"), history)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: {out}/last.pt holds the last finished epoch; continue with "
+              f"`python {os.path.basename(sys.argv[0])} --resume {out}/last.pt`", file=sys.stderr)
+        return 130
+    if predictions is None:
+        _, _, predictions = evaluate(evaluated, test_batches, device)
+    accuracy, _ = per_class_accuracy(test_y, predictions)
+    save_misclassified(test_x, test_y, predictions, os.path.join(out, "misclassified.png"))
+    final = history[-1]["test_acc"]
+    print(f"final test accuracy {final}% after {hyp['epochs']} epochs\nper class: {format_per_class(accuracy)}")
+    return 0
+
+
+def evaluate_checkpoint(args, device):
+    ckpt, model = load_checkpoint(args.eval)
+    test_x, test_y = load_cifar10(args.data_dir, False, not args.no_download)
+    model = model.to(device, memory_format=torch.channels_last)
+    loss, acc, predictions = evaluate(model, make_test_batches(test_x, test_y), device, tta=args.tta)
+    accuracy, confusion = per_class_accuracy(test_y, predictions)
+    print(f"{args.eval}: epoch {ckpt['epoch']}/{ckpt['hyp']['epochs']}, test accuracy {acc:.2f}% "
+          f"(loss {loss:.4f}{', flip TTA' if args.tta else ''})\nper class: {format_per_class(accuracy)}\n"
+          f"{format_confusion(confusion)}")
+    return 0
+
+
+def timed_images(step, seconds):
+    """Images per second of `step` (which returns its batch size), after one untimed warm-up call."""
+    step()
+    start, images = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds:
+        images += step()
+    return images / (time.perf_counter() - start)
+
+
+def benchmark(args, hyp, seed, out, device):
+    """Throughput of the data pipeline alone, the training step alone, and the two together."""
+    try:
+        images, labels = load_cifar10(args.data_dir, True, download=False)
+        source = "CIFAR-10"
+    except UsageError:
+        rng = np.random.default_rng(seed)
+        images, labels = rng.integers(0, 256, (10_000, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 10_000)
+        source = "random uint8 images (no CIFAR-10 found)"
+    loader = make_train_loader(images, labels, hyp, hyp["batch_size"], args.workers, seed, device)
+    model = Net(hyp["widths"]).to(device, memory_format=torch.channels_last)
+    ema, optimizer = make_ema(model, hyp), make_optimizer(model, hyp)
+    scheduler = make_scheduler(optimizer, dict(hyp, epochs=10**6), len(loader))  # stays in warm-up: only time counts
+    model.train()
+
+    def endless():
+        while True:
+            yield from loader
+
+    batches = endless()
+    fixed = to_device(*next(batches), device)
+
+    def data_step():
+        return len(next(batches)[1])
+
+    def compute_step(batch=None):
+        x, y = to_device(*next(batches), device) if batch is None else fixed
+        train_step(model, ema, optimizer, scheduler, x, y, device, hyp)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        return len(y)
+
+    data = timed_images(data_step, BENCH_SECONDS)
+    compute = timed_images(lambda: compute_step(fixed), BENCH_SECONDS)
+    full = timed_images(compute_step, BENCH_SECONDS)
+    result = {"data_img_s": round(data, 1), "compute_img_s": round(compute, 1), "train_img_s": round(full, 1),
+              "ratio": round(full / compute, 3), "epoch_seconds": round(50_000 / full, 1), "device": str(device),
+              "device_name": torch.cuda.get_device_name() if device.type == "cuda" else
+              (platform.processor() or platform.machine()), "cpu_count": os.cpu_count(),
+              "threads": torch.get_num_threads(), "batch_size": hyp["batch_size"], "workers": args.workers,
+              "torch": torch.__version__, "data": source}
+    print(f"data pipeline alone   {data:8.0f} img/s  ({args.workers} workers, {source})\n"
+          f"training step alone   {compute:8.0f} img/s  (fixed batch of {hyp['batch_size']} on {device})\n"
+          f"full training steps   {full:8.0f} img/s  = {full / compute:.2f} of compute-only\n"
+          f"implied epoch         {50_000 / full:8.1f} s for 50,000 images")
+    write_atomic(os.path.join(out, "benchmark.json"), lambda tmp: write_text(tmp, json.dumps(result, indent=2)))
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Command line
+
+
+def default_workers(device):
+    """DataLoader workers: all spare cores on an accelerator; on a CPU the cores are shared with training."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(cores, 16) if device.type != "cpu" else max(1, cores - 1)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--epochs", type=int, help=f"training epochs (default {HYP['epochs']})")
+    p.add_argument("--batch-size", type=int, help=f"default {HYP['batch_size']}")
+    p.add_argument("--lr", type=float, help=f"peak learning rate (default {HYP['lr']})")
+    p.add_argument("--seed", type=int, help="default 0")
+    p.add_argument("--workers", type=int, help="DataLoader workers (default: spare cores)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument("--data-dir", default="./data", help="holds cifar-10-batches-py/")
+    p.add_argument("--no-download", action="store_true", help="fail instead of downloading missing data")
+    p.add_argument("--out", help="run folder (default runs/<timestamp>)")
+    p.add_argument("--tta", action="store_true", help="with --eval: average with the mirrored image")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--summary", action="store_true", help="layer table and constraint checklist, then exit")
+    mode.add_argument("--eval", metavar="CHECKPOINT", help="test accuracy, per class, and confusion matrix")
+    mode.add_argument("--resume", metavar="CHECKPOINT", help="continue that run in its folder")
+    mode.add_argument("--benchmark", action="store_true", help="data, compute and end-to-end images/s")
+    return p.parse_args(argv)
+
+
+def run(args):
+    if args.summary:
+        model = Net()
+        checks = constraint_checks(model, train_transform())
+        print(f"{format_report(model_report(model))}\n\n{format_checks(checks)}\n\nThe task's last constraint, "
+              f"87 % test accuracy, is measured by training: see README.md, Results.")
+        return 0 if all(ok for _, _, ok in checks) else 1
+    device = pick_device(args.device)
+    for name in ("epochs", "batch_size", "workers"):
+        value, least = getattr(args, name), 0 if name == "workers" else 1
+        if value is not None and value < least:
+            raise UsageError(f"--{name.replace('_', '-')} must be at least {least}, not {value}.")
+    if args.lr is not None and not args.lr > 0:
+        raise UsageError(f"--lr must be a positive number, not {args.lr}.")
+    if args.workers is None:
+        args.workers = default_workers(device)
+    if args.eval:
+        return evaluate_checkpoint(args, device)
+    if args.resume:
+        ckpt, _ = load_checkpoint(args.resume)
+        fixed = [f"--{n.replace('_', '-')}" for n in ("epochs", "batch_size", "lr", "seed", "out")
+                 if getattr(args, n) is not None]
+        if fixed:
+            raise UsageError(f"--resume continues a run with its own settings and folder; drop {', '.join(fixed)} "
+                             f"(to train differently, start a new run).")
+        if ckpt["epoch"] >= ckpt["hyp"]["epochs"]:
+            print(f"{args.resume} already finished its {ckpt['hyp']['epochs']} epochs; nothing to do.")
+            return 0
+        return train(args, ckpt["hyp"], ckpt["seed"], os.path.dirname(os.path.abspath(args.resume)), device, ckpt)
+    hyp = dict(HYP, **{k: getattr(args, k) for k in ("epochs", "batch_size", "lr") if getattr(args, k) is not None})
+    seed = 0 if args.seed is None else args.seed
+    out = args.out or os.path.join("runs", time.strftime("%Y%m%d-%H%M%S"))
+    os.makedirs(out, exist_ok=True)
+    if args.benchmark:
+        return benchmark(args, hyp, seed, out, device)
+    return train(args, hyp, seed, out, device)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        return run(args)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

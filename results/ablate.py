@@ -1,0 +1,126 @@
+"""Ablations of cifar_c1c4.py: train with some entries of its HYP changed, and decide without the test set.
+
+    python results/ablate.py [--set KEY=VALUE ...] [--plain] [--holdout N] -- [cifar_c1c4.py options]
+
+During training the last N (default 5,000) training images stand in for the test set, so the per-epoch
+"test" columns of the log and metrics.csv are validation numbers, and choices between variants are made on
+them. After training, the final weights are evaluated once on the real test set (the `--eval` line).
+--plain removes the residual skips (each block becomes its two layers in sequence). --arch NAME swaps
+the model for one of ARCH's layouts (written as stages of layers, see `spec_net`).
+"""
+import argparse
+import ast
+import os
+import sys
+
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import cifar_c1c4 as c  # noqa: E402
+
+
+def holdout_split(n, load=c.load_cifar10):
+    def load_split(data_dir, train, download):
+        x, y = load(data_dir, True, download)
+        return (x[:-n], y[:-n]) if train else (x[-n:], y[-n:])
+
+    return load_split
+
+
+# conv/sep (C_out, d): dense or depthwise separable 3x3, padded; res/ress (d1, d2): Residual of two such layers;
+# t/ts (C_out, d): unpadded (shrinking) dense or separable 3x3; st/sts (C_out,): stride 2 (breaks the task's rules,
+# only to measure what the dilated transitions cost against the usual downsampling)
+ARCH = {
+    "current": [[("conv", 24, 1), ("t", 40, 6)], [("res", (1, 2)), ("ts", 80, 4)], [("ress", (2, 2)), ("ts", 112, 2)],
+                [("ress", (3, 3))]],
+    "strided": [[("conv", 24, 1), ("st", 40)], [("res", (1, 1)), ("sts", 80)], [("ress", (1, 1)), ("sts", 112)],
+                [("ress", (1, 1))]],
+    "d444": [[("conv", 24, 1), ("t", 40, 4)], [("res", (1, 2)), ("ts", 80, 4)], [("ress", (2, 2)), ("ts", 112, 4)],
+             [("ress", (3, 3))]],
+    "c1x2": [[("conv", 24, 1), ("conv", 24, 2), ("t", 40, 6)], [("res", (1, 2)), ("ts", 80, 4)],
+             [("ress", (2, 2)), ("ts", 104, 2)], [("ress", (3, 3))]],
+    "c1x2-d444": [[("conv", 24, 1), ("conv", 24, 2), ("t", 40, 4)], [("res", (1, 2)), ("ts", 80, 4)],
+                  [("ress", (2, 2)), ("ts", 104, 4)], [("ress", (3, 3))]],
+    "jump": [[("conv", 24, 1), ("conv", 24, 2), ("t", 40, 4)], [("res", (2, 2)), ("ts", 80, 4)],
+             [("ress", (2, 4)), ("ts", 104, 4)], [("ress", (4, 4))]],
+    "c1w16": [[("conv", 16, 1), ("conv", 16, 2), ("t", 40, 4)], [("res", (1, 2)), ("ts", 80, 4)],
+              [("ress", (2, 2)), ("ts", 112, 4)], [("ress", (3, 3))]],
+    "c1w32": [[("conv", 32, 1), ("t", 40, 6)], [("res", (1, 2)), ("ts", 80, 4)], [("ress", (2, 2)), ("ts", 112, 2)],
+              [("ress", (3, 3))]],
+    "dense-c3": [[("conv", 24, 1), ("t", 40, 6)], [("conv", 40, 2), ("t", 48, 4)], [("conv", 48, 2), ("ts", 96, 2)],
+                 [("ress", (3, 3))]],
+    "deep-sep": [[("conv", 24, 1), ("t", 40, 6)], [("res", (1, 2)), ("ts", 64, 4)],
+                 [("ress", (1, 2)), ("ress", (2, 2)), ("ts", 80, 2)], [("ress", (2, 3)), ("ress", (3, 3))]],
+    "wide-c2": [[("conv", 32, 1), ("t", 48, 6)], [("res", (1, 2)), ("ts", 96, 4)], [("ts", 96, 2)], [("ress", (4, 4))]],
+}
+
+
+def spec_net(spec):
+    def layer(kind, channels, *a):
+        if kind in ("res", "ress"):
+            return c.Residual(channels, a[0], separable=kind == "ress"), channels
+        separable = kind in ("sep", "ts", "sts")
+        if kind in ("st", "sts"):
+            m = c.conv_bn(channels, a[0], separable=separable)
+            m[0].stride = (2, 2)
+            return m, a[0]
+        return c.conv_bn(channels, a[0], a[1], padded=kind in ("conv", "sep"), separable=separable), a[0]
+
+    class SpecNet(c.Net):
+        def __init__(self, widths=None):
+            nn.Module.__init__(self)
+            channels = 3
+            for i, stage in enumerate(spec):
+                mods = []
+                for kind, *a in stage:
+                    m, channels = layer(kind, channels, *a)
+                    mods.append(m)
+                setattr(self, f"c{i + 1}", nn.Sequential(*mods))
+            self.o = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, len(c.CLASSES)))
+
+    return SpecNet
+
+
+def plain_residual():
+    def init(self, channels, dilations, separable):
+        nn.Module.__init__(self)
+        self.f = nn.Sequential(c.conv_bn(channels, channels, dilations[0], separable=separable),
+                               c.conv_bn(channels, channels, dilations[1], separable=separable, relu=False))
+
+    c.Residual.__init__ = init
+    c.Residual.forward = lambda self, x: F.relu(self.f(x))
+
+
+def main():
+    argv = sys.argv[1:]
+    ours, theirs = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override HYP[KEY]")
+    p.add_argument("--holdout", type=int, default=5000)
+    p.add_argument("--plain", action="store_true")
+    p.add_argument("--arch", choices=ARCH)
+    args = p.parse_args(ours)
+    for item in args.set:
+        key, value = item.split("=", 1)
+        if key not in c.HYP:
+            sys.exit(f"unknown HYP key {key!r}; known: {', '.join(c.HYP)}")
+        c.HYP[key] = ast.literal_eval(value)
+    if args.plain:
+        plain_residual()
+    if args.arch:
+        c.Net = spec_net(ARCH[args.arch])
+    load = c.load_cifar10
+    c.load_cifar10 = holdout_split(args.holdout)
+    status = c.main(theirs)
+    out = theirs[theirs.index("--out") + 1] if "--out" in theirs else None
+    if status or out is None:
+        sys.exit(status)
+    c.load_cifar10 = load
+    keep = [a for i, a in enumerate(theirs) if a in ("--device", "--data-dir") or
+            (i and theirs[i - 1] in ("--device", "--data-dir"))]
+    sys.exit(c.main(["--eval", os.path.join(out, "last.pt"), *keep]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,437 @@
+"""Tests for cifar_c1c4.py: CPU only, no dataset, no network, a few minutes at most.
+
+Every test also fails on any warning (the product promises a warning-free run).
+"""
+import json
+import os
+import pickle
+import subprocess
+import sys
+import urllib.error
+import warnings
+
+import albumentations as A
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+import torchvision
+
+import cifar_c1c4 as c
+
+pytestmark = pytest.mark.filterwarnings("error")
+HERE = os.path.dirname(os.path.abspath(__file__))
+NO_AUG = {"flip": 0.0, "affine": 0.0, "hole": 0.0, "gray": 0.0}
+
+
+def hyp(**changes):
+    return {**c.HYP, **changes}
+
+
+def image(seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+
+
+def normalised(img):
+    return c.test_transform()(image=img)["image"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Model: shapes, parameters, receptive field, the task's constraints
+
+
+@pytest.mark.parametrize("batch", [1, 7])
+@pytest.mark.parametrize("train", [True, False])
+def test_output_shape(batch, train):
+    model = c.Net().train(train)
+    assert model(torch.randn(batch, 3, 32, 32)).shape == (batch, 10)
+
+
+def test_parameter_budget_and_report_total():
+    model = c.Net()
+    params = sum(p.numel() for p in model.parameters())
+    assert params < 100_000
+    assert sum(row["params"] for row in c.model_report(model)) == params
+
+
+def empirical_receptive_field(model, size=128):
+    """Extent of the input gradient of one centre unit of the last feature map (method: ../shared/NOTES.md)."""
+    model = model.double().eval()
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.Conv2d):
+                m.weight.fill_(1.0 / (m.weight[0].numel()))
+            elif isinstance(m, nn.BatchNorm2d):
+                m.reset_parameters()
+                m.reset_running_stats()
+    x = torch.ones(1, 3, size, size, dtype=torch.float64, requires_grad=True)
+    features = model.features(x)
+    features[0, :, features.shape[2] // 2, features.shape[3] // 2].sum().backward()
+    rows, cols = x.grad[0].abs().sum(0).nonzero(as_tuple=True)
+    return rows.max().item() - rows.min().item() + 1, cols.max().item() - cols.min().item() + 1
+
+
+def test_receptive_field_analytic_matches_gradient():
+    rf = c.receptive_field(c.Net())
+    assert rf > 52
+    assert empirical_receptive_field(c.Net()) == (rf, rf)
+
+
+def test_receptive_field_walk_counts_stride_and_dilation():
+    # jump doubles after the stride; the dilated layer then adds (d*(k-1)) * jump = 4 * 2
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, stride=2), nn.Conv2d(4, 4, 3, dilation=2), nn.AdaptiveAvgPool2d(1))
+    rows = c.model_report(model)
+    assert [r["rf"] for r in rows] == [3, 11, 11]
+    assert [r["jump"] for r in rows] == [2, 2, 2]
+    assert [r["size"] for r in rows] == [15, 11, 1]
+
+
+def test_structure_constraints():
+    model = c.Net()
+    assert [name for name, _ in model.named_children()] == ["c1", "c2", "c3", "c4", "o"]
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    assert all(m.stride == (1, 1) for m in convs)
+    assert not any(isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)) for m in model.modules())
+    assert sum(max(m.dilation) > 1 for m in convs) >= 1
+    for block in (model.c1, model.c2, model.c3):  # each ends in an unpadded dilated 3x3
+        last = [m for m in block.modules() if isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3)][-1]
+        assert last.dilation[0] >= 2 and last.padding == (0, 0)
+    pairs = [(a, b) for a, b in zip(convs, convs[1:]) if a.groups == a.in_channels == a.out_channels > 1]
+    assert len(pairs) >= 2
+    for depthwise, pointwise in pairs:
+        assert depthwise.kernel_size == (3, 3) and pointwise.kernel_size == (1, 1)
+        assert pointwise.in_channels == depthwise.out_channels
+    head = list(model.o)
+    assert isinstance(head[0], nn.AdaptiveAvgPool2d) and isinstance(head[-1], nn.Linear)
+    assert not any(isinstance(m, (nn.BatchNorm1d, nn.ReLU)) for m in head)  # raw logits
+
+
+def test_checklist_passes_for_net_and_fails_for_a_pooled_net():
+    checks = c.constraint_checks(c.Net(), c.train_transform())
+    assert all(ok for _, _, ok in checks), c.format_checks(checks)
+    pooled = c.Net()
+    pooled.c1[1][0].stride = (2, 2)
+    pooled.c2.append(nn.MaxPool2d(2))
+    failed = {name for name, _, ok in c.constraint_checks(pooled, c.train_transform()) if not ok}
+    assert "no max-pooling, no stride > 1" in failed
+
+
+def test_checklist_catches_a_black_hole():
+    transform = c.train_transform()
+    transform.transforms[2].fill = (0, 0, 0)
+    failed = [name for name, _, ok in c.constraint_checks(c.Net(), transform) if not ok]
+    assert failed == ["augmentation: flip, shift-scale-rotate, 16x16 hole at the mean, gray"]
+
+
+def test_summary_exits_zero_and_passes_every_line(capsys):
+    assert c.main(["--summary"]) == 0
+    out = capsys.readouterr().out
+    assert "FAIL" not in out and out.count("PASS") == 9
+    assert f"receptive field > 52" in out
+
+
+def test_import_has_no_side_effects(tmp_path):
+    code = ("import os, cifar_c1c4; assert os.environ['NO_ALBUMENTATIONS_UPDATE'] == '1'; "
+            "assert 'cv2' in dir(cifar_c1c4)")
+    env = dict(os.environ, PYTHONPATH=HERE)
+    env.pop("NO_ALBUMENTATIONS_UPDATE", None)
+    result = subprocess.run([sys.executable, "-W", "error", "-c", code], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""
+    assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Augmentation
+
+
+def test_transforms_build_and_run_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = c.train_transform()(image=image())["image"]
+        assert c.test_transform()(image=image())["image"].shape == out.shape == (3, 32, 32)
+        assert out.dtype == torch.float32
+
+
+def test_hole_is_16x16_at_the_dataset_mean():
+    transform = c.train_transform(hyp(**{**NO_AUG, "hole": 1.0}))
+    c.seed_transform(transform, 0)
+    for seed in range(5):
+        x = transform(image=np.zeros((32, 32, 3), np.uint8))["image"]  # black image: mean-coloured hole stands out
+        hole = (x.abs() < 0.01).all(0)  # the mean normalises to 0 (to within the 1/255 rounding of the fill)
+        rows, cols = hole.nonzero(as_tuple=True)
+        assert hole.sum() == 256, seed
+        assert rows.max() - rows.min() == cols.max() - cols.min() == 15
+
+
+def test_shift_scale_rotate_border_is_filled_with_the_mean():
+    transform = c.train_transform(hyp(**{**NO_AUG, "affine": 1.0, "rotate": 45, "scale": 0.0, "shift": 0.0}))
+    c.seed_transform(transform, 0)
+    x = transform(image=np.zeros((32, 32, 3), np.uint8))["image"]
+    assert (x[:, 0, 0].abs() < 0.01).all()  # a corner rotated in from outside: the mean, not black
+
+
+def test_affine_is_exactly_shift_scale_rotate():
+    ours = next(t for t in c.train_transform().transforms if isinstance(t, A.Affine))
+    with pytest.warns(UserWarning, match="ShiftScaleRotate"):
+        theirs = A.ShiftScaleRotate(shift_limit=c.HYP["shift"], scale_limit=c.HYP["scale"],
+                                    rotate_limit=c.HYP["rotate"], border_mode=ours.border_mode, fill=ours.fill, p=1)
+    ours = A.Compose([A.Affine(**{**ours.get_transform_init_args(), "p": 1})])
+    theirs = A.Compose([theirs])
+    for t in (ours, theirs):
+        c.seed_transform(t, 7)
+    for seed in range(10):
+        assert np.array_equal(ours(image=image(seed))["image"], theirs(image=image(seed))["image"])
+
+
+def test_gray_gives_three_equal_channels_before_normalize():
+    gray = next(t for t in c.train_transform(hyp(gray=1.0)).transforms if isinstance(t, A.ToGray))
+    out = gray(image=image())["image"]
+    assert out.dtype == np.uint8 and out.shape == (32, 32, 3)
+    assert np.array_equal(out[..., 0], out[..., 1]) and np.array_equal(out[..., 1], out[..., 2])
+
+
+def test_flip_mirrors_the_image():
+    transform = c.train_transform(hyp(**{**NO_AUG, "flip": 1.0}))
+    img = image()
+    assert torch.equal(transform(image=img)["image"], normalised(np.ascontiguousarray(img[:, ::-1])))
+
+
+def test_no_augmentation_is_the_test_transform():
+    img = image()
+    assert torch.equal(c.train_transform(hyp(**NO_AUG))(image=img)["image"], normalised(img))
+
+
+def test_random_decisions_are_independent_between_transforms():
+    # albumentations' own set_random_seed gives every transform the same stream, so flip and gray coincide
+    transform = c.train_transform(hyp(**{**NO_AUG, "flip": 0.5, "gray": 0.5}))
+    c.seed_transform(transform, 3)
+    img = np.zeros((32, 32, 3), np.uint8)
+    img[:, :16], img[:, 16:] = (200, 30, 60), (10, 220, 90)  # gray levels 84 and 142: green 30 -> 84, 220 -> 142
+    counts = {}
+    for _ in range(400):
+        x = transform(image=img)["image"] * torch.tensor(c.STD).view(3, 1, 1) + torch.tensor(c.MEAN).view(3, 1, 1)
+        key = (bool(x[1, :, :16].mean() > 113 / 255), bool(torch.allclose(x[0], x[1], atol=1e-3)))
+        counts[key] = counts.get(key, 0) + 1
+    assert len(counts) == 4 and min(counts.values()) > 60, counts  # each of the four about 100
+
+
+def augmented_batches(workers, epochs=2):
+    images = np.repeat(image()[None], 16, axis=0)  # one image: any difference comes from the augmentation
+    loader = c.make_train_loader(images, np.zeros(16), hyp(hole=1.0), 4, workers, 0, torch.device("cpu"))
+    return [[x for x, _ in loader] for _ in range(epochs)]
+
+
+def test_two_workers_and_two_epochs_see_different_augmentations():
+    (a0, a1, a2, a3), (b0, b1, b2, b3) = augmented_batches(workers=2)
+    assert not torch.equal(a0, a1)  # batches 0 and 1 come from workers 0 and 1
+    assert not torch.equal(a0, b0) and not torch.equal(a1, b1)  # each worker moves on between epochs
+
+
+def test_single_process_loading_is_seeded():
+    first, second = augmented_batches(workers=0), augmented_batches(workers=0)
+    assert all(torch.equal(x, y) for x, y in zip(first[0] + first[1], second[0] + second[1]))
+    assert not torch.equal(first[0][0], first[1][0])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Training
+
+
+def test_a_few_steps_lower_the_loss():
+    torch.manual_seed(0)
+    model = c.Net().to(memory_format=torch.channels_last)
+    h = hyp(lr=0.05, label_smoothing=0.0, ema_decay=0.9)
+    optimizer = c.make_optimizer(model, h)
+    scheduler = torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1.0)
+    ema = c.make_ema(model, h)
+    x, y = torch.randn(32, 3, 32, 32).to(memory_format=torch.channels_last), torch.arange(32) % 10
+    losses = [c.train_step(model, ema, optimizer, scheduler, x, y, torch.device("cpu"), h)[0].item()
+              for _ in range(25)]
+    assert losses[-1] < 0.5 * losses[0]
+    assert ema.n_averaged.item() == 25
+
+
+def test_schedule_warms_up_then_decays_to_zero_over_the_whole_run():
+    optimizer = c.make_optimizer(c.Net(), c.HYP)
+    scheduler = c.make_scheduler(optimizer, hyp(epochs=4), steps_per_epoch=25)
+    lrs = []
+    for _ in range(100):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    peak = int(np.argmax(lrs))
+    assert abs(peak - 0.15 * 100) <= 1 and lrs[peak] == pytest.approx(c.HYP["lr"])
+    assert all(a <= b for a, b in zip(lrs[:peak], lrs[1:peak + 1]))
+    assert all(a >= b for a, b in zip(lrs[peak:], lrs[peak + 1:]))
+    assert lrs[-1] < 1e-3 * c.HYP["lr"]
+
+
+def test_weight_decay_skips_batchnorm_and_biases():
+    decayed, plain = c.make_optimizer(c.Net(), c.HYP).param_groups
+    assert decayed["weight_decay"] == c.HYP["weight_decay"] and plain["weight_decay"] == 0
+    assert all(p.ndim > 1 for p in decayed["params"]) and all(p.ndim == 1 for p in plain["params"])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The command line, end to end, on a tiny fake CIFAR-10 folder
+
+
+@pytest.fixture
+def fake_cifar(tmp_path, monkeypatch):
+    """A CIFAR-10 folder in the official layout, 100 train and 50 test images; md5 checks accept it."""
+    folder = tmp_path / "data" / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+
+    def write(name, n):
+        labels = [int(v) for v in rng.integers(0, 10, n)]
+        with open(folder / name, "wb") as f:
+            pickle.dump({"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8), "labels": labels}, f)
+
+    for i in range(1, 6):
+        write(f"data_batch_{i}", 20)
+    write("test_batch", 50)
+    with open(folder / "batches.meta", "wb") as f:
+        pickle.dump({"label_names": list(c.CLASSES)}, f)
+    monkeypatch.setattr(torchvision.datasets.cifar, "check_integrity", lambda *a, **k: True)
+    return str(tmp_path / "data")
+
+
+def train_args(data, out, epochs=1):
+    return ["--data-dir", data, "--out", str(out), "--epochs", str(epochs), "--batch-size", "16", "--workers", "0",
+            "--no-download"]
+
+
+def test_training_writes_every_output_file(fake_cifar, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert c.main(train_args(fake_cifar, out)) == 0
+    assert sorted(os.listdir(out)) == ["augmentations.png", "best.pt", "last.pt", "metrics.csv",
+                                       "misclassified.png"]
+    lines = (out / "metrics.csv").read_text().splitlines()
+    assert lines[0] == "epoch,lr,train_loss,train_acc,test_loss,test_acc,seconds" and len(lines) == 2
+    printed = capsys.readouterr().out
+    assert "epoch   1/1" in printed and "img/s" in printed
+    assert "final test accuracy" in printed and "per class: airplane" in printed
+
+
+def test_eval_of_a_saved_model(fake_cifar, tmp_path, capsys):
+    out = tmp_path / "run"
+    c.main(train_args(fake_cifar, out))
+    final = (out / "metrics.csv").read_text().splitlines()[-1].split(",")[5]
+    capsys.readouterr()
+    assert c.main(["--eval", str(out / "last.pt"), "--data-dir", fake_cifar, "--workers", "0"]) == 0
+    printed = capsys.readouterr().out
+    assert f"test accuracy {final}%" in printed  # the same weights give the same number
+    assert "per class:" in printed and "true \\ predicted" in printed and len(printed.splitlines()) == 13
+
+
+def test_interrupt_keeps_last_checkpoint_and_resume_matches_an_uninterrupted_run(fake_cifar, tmp_path,
+                                                                                 monkeypatch, capsys):
+    straight, broken = tmp_path / "straight", tmp_path / "broken"
+    assert c.main(train_args(fake_cifar, straight, epochs=3)) == 0
+    train_epoch, calls = c.train_epoch, []
+
+    def interrupted(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return train_epoch(*args)
+
+    monkeypatch.setattr(c, "train_epoch", interrupted)
+    assert c.main(train_args(fake_cifar, broken, epochs=3)) == 130
+    assert "--resume" in capsys.readouterr().err
+    assert torch.load(broken / "last.pt", weights_only=True)["epoch"] == 1
+    monkeypatch.setattr(c, "train_epoch", train_epoch)
+    assert c.main(["--resume", str(broken / "last.pt"), "--data-dir", fake_cifar, "--workers", "0"]) == 0
+    rows = [line.split(",") for line in (straight / "metrics.csv").read_text().splitlines()]
+    resumed = [line.split(",") for line in (broken / "metrics.csv").read_text().splitlines()]
+    assert len(resumed) == len(rows) == 4
+    for a, b in zip(rows[1:], resumed[1:]):  # same epochs, learning rates, losses and accuracies
+        assert a[:6] == b[:6]
+    assert c.main(["--resume", str(broken / "last.pt"), "--data-dir", fake_cifar]) == 0  # already finished
+
+
+def test_benchmark_writes_its_json(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(c, "BENCH_SECONDS", 0.2)
+    assert c.main(["--benchmark", "--batch-size", "8", "--workers", "0", "--data-dir", str(tmp_path / "none"),
+                   "--out", str(tmp_path / "bench")]) == 0
+    result = json.loads((tmp_path / "bench" / "benchmark.json").read_text())
+    for key in ("data_img_s", "compute_img_s", "train_img_s", "epoch_seconds", "device", "threads", "batch_size",
+                "workers", "torch"):
+        assert key in result
+    assert result["train_img_s"] > 0 and result["epoch_seconds"] == pytest.approx(50_000 / result["train_img_s"],
+                                                                                  rel=0.01)
+    assert "random uint8" in result["data"]
+    assert "implied epoch" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bad input: one paragraph on stderr, exit status 2, no traceback
+
+
+def fails_cleanly(argv, capsys, *needles):
+    assert c.main(argv) == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and captured.err.startswith("error: ")
+    assert len(captured.err.strip().splitlines()) == 1
+    for needle in needles:
+        assert needle in captured.err
+    return captured.err
+
+
+def test_missing_data_with_no_download(tmp_path, capsys):
+    fails_cleanly(train_args(str(tmp_path / "nothing"), tmp_path / "run"), capsys, "cifar-10-batches-py",
+                  str(tmp_path / "nothing"))
+
+
+def test_missing_data_without_network(tmp_path, monkeypatch, capsys):
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(torchvision.datasets.cifar, "download_and_extract_archive", offline)
+    args = [a for a in train_args(str(tmp_path / "nothing"), tmp_path / "run") if a != "--no-download"]
+    fails_cleanly(args, capsys, "could not be downloaded", "cifar-10-batches-py")
+
+
+def test_corrupt_data(tmp_path, capsys):
+    folder = tmp_path / "data" / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch", "batches.meta"]:
+        (folder / name).write_bytes(b"not a pickle")
+    fails_cleanly(train_args(str(tmp_path / "data"), tmp_path / "run"), capsys, "corrupt")
+
+
+def test_unreadable_data_even_without_md5_check(fake_cifar, tmp_path, capsys):
+    with open(os.path.join(fake_cifar, "cifar-10-batches-py", "data_batch_3"), "wb") as f:
+        f.write(b"truncated")
+    fails_cleanly(train_args(fake_cifar, tmp_path / "run"), capsys, "could not be read")
+
+
+@pytest.mark.parametrize("mode", ["--eval", "--resume"])
+def test_missing_and_corrupt_checkpoints(tmp_path, capsys, mode):
+    fails_cleanly([mode, str(tmp_path / "missing.pt")], capsys, "does not exist")
+    (tmp_path / "bad.pt").write_bytes(b"garbage")
+    fails_cleanly([mode, str(tmp_path / "bad.pt")], capsys, "damaged")
+    torch.save({"something": "else"}, tmp_path / "other.pt")
+    fails_cleanly([mode, str(tmp_path / "other.pt")], capsys, "not a checkpoint of this script")
+
+
+@pytest.mark.parametrize("argv, needle", [(["--epochs", "0"], "--epochs must be at least 1"),
+                                          (["--batch-size", "-3"], "--batch-size must be at least 1"),
+                                          (["--workers", "-1"], "--workers must be at least 0"),
+                                          (["--lr", "0"], "--lr must be a positive number")])
+def test_invalid_numbers(tmp_path, capsys, argv, needle):
+    fails_cleanly(argv + ["--out", str(tmp_path / "run")], capsys, needle)
+    assert not (tmp_path / "run").exists()
+
+
+def test_resume_refuses_new_settings(fake_cifar, tmp_path, capsys):
+    c.main(train_args(fake_cifar, tmp_path / "run", epochs=2))
+    fails_cleanly(["--resume", str(tmp_path / "run" / "last.pt"), "--epochs", "5"], capsys, "--epochs")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_unavailable_device(capsys):
+    fails_cleanly(["--device", "cuda", "--epochs", "1"], capsys, "no cuda device")
