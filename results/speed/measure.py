@@ -1,0 +1,96 @@
+"""Speed ablations of cifar_c1c4.py's training and evaluation steps on this machine (compute only, fixed batch).
+
+    python results/speed/measure.py [--seconds S] > results/speed/cpu.txt
+
+Each line: the setting, images/s, and its ratio to the product's default. Settings are measured in an
+interleaved order, twice, and the better of the two is kept, because this machine's timings are noisy.
+"""
+import argparse
+import copy
+import os
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+import cifar_c1c4 as c  # noqa: E402
+
+
+def images_per_second(step, batch, seconds):
+    step()
+    start, n = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds:
+        step()
+        n += batch
+    return n / (time.perf_counter() - start)
+
+
+def train_rate(batch=c.HYP["batch_size"], channels_last=True, threads=2, compile=False, seconds=5.0):
+    torch.set_num_threads(threads)
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    model = c.Net().to(memory_format=fmt)
+    ema, optimizer = c.make_ema(model, c.HYP), c.make_optimizer(model, c.HYP)
+    scheduler = torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1.0)
+    run = torch.compile(model) if compile else model
+    x, y = torch.randn(batch, 3, 32, 32).to(memory_format=fmt), torch.randint(0, 10, (batch,))
+    return images_per_second(lambda: c.train_step(run, ema, optimizer, scheduler, x, y, torch.device("cpu"), c.HYP),
+                             batch, seconds)
+
+
+def fuse_conv_bn(model):
+    """An evaluation copy with every BatchNorm folded into the convolution before it."""
+    model = copy.deepcopy(model).eval()
+    for seq in [m for m in model.modules() if isinstance(m, nn.Sequential)]:
+        for i in range(len(seq) - 1):
+            if isinstance(seq[i], nn.Conv2d) and isinstance(seq[i + 1], nn.BatchNorm2d):
+                seq[i] = torch.nn.utils.fusion.fuse_conv_bn_eval(seq[i], seq[i + 1])
+                seq[i + 1] = nn.Identity()
+    return model
+
+
+def eval_rate(fused=False, grad_mode="inference", batch=1000, seconds=5.0):
+    torch.set_num_threads(2)
+    model = c.Net().to(memory_format=torch.channels_last).eval()
+    model = fuse_conv_bn(model) if fused else model
+    x = torch.randn(batch, 3, 32, 32).to(memory_format=torch.channels_last)
+    mode = torch.inference_mode if grad_mode == "inference" else torch.no_grad
+
+    def step():
+        with mode():
+            model(x).argmax(1)
+
+    return images_per_second(step, batch, seconds)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--seconds", type=float, default=5.0)
+    s = p.parse_args().seconds
+    cases = {
+        "train: default (channels_last, 2 threads, batch 256)": lambda: train_rate(seconds=s),
+        "train: contiguous (NCHW) memory format": lambda: train_rate(channels_last=False, seconds=s),
+        "train: 1 thread": lambda: train_rate(threads=1, seconds=s),
+        "train: batch 128": lambda: train_rate(batch=128, seconds=s),
+        "train: batch 512": lambda: train_rate(batch=512, seconds=s),
+        "train: torch.compile": lambda: train_rate(compile=True, seconds=s),
+        "eval: default (inference_mode, batch 1000)": lambda: eval_rate(seconds=s),
+        "eval: torch.no_grad": lambda: eval_rate(grad_mode="no_grad", seconds=s),
+        "eval: BatchNorm folded into convolutions": lambda: eval_rate(fused=True, seconds=s),
+    }
+    best = {}
+    for _ in range(2):
+        for name, measure in cases.items():
+            best[name] = max(best.get(name, 0.0), measure())
+    train_base, eval_base = best["train: default (channels_last, 2 threads, batch 256)"], \
+        best["eval: default (inference_mode, batch 1000)"]
+    print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, best of 2 x {s:.0f} s each")
+    for name, rate in best.items():
+        base = train_base if name.startswith("train") else eval_base
+        print(f"{name:55s} {rate:8.0f} img/s  {rate / base:5.2f}x")
+
+
+if __name__ == "__main__":
+    main()
