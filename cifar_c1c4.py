@@ -18,7 +18,6 @@ os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")  # albumentations otherwi
 
 import argparse
 import csv
-import io
 import json
 import pickle
 import platform
@@ -65,6 +64,7 @@ HYP = {
     "hole": 0.25,
     "gray": 0.1,
 }
+METRICS = ["epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc", "seconds"]  # metrics.csv columns
 LIMITS = {"params": 100_000, "rf": 52}  # the task: fewer than 100k parameters, receptive field over 52
 BENCH_SECONDS = 8.0  # per --benchmark phase
 
@@ -110,7 +110,7 @@ def seed_transform(transform, seed):
 
 def seed_worker(worker_id):
     info = torch.utils.data.get_worker_info()
-    seed_transform(info.dataset.transform, info.seed % 2**32)  # info.seed differs per worker and per epoch
+    seed_transform(info.dataset.transform, info.seed % 2**32)  # info.seed differs per worker and per run
     cv2.setNumThreads(0)  # one image per call is too small for OpenCV's threads; they only contend with ours
 
 
@@ -144,8 +144,8 @@ def load_cifar10(data_dir, train, download):
         try:
             dataset = torchvision.datasets.CIFAR10(data_dir, train=train, download=True)
         except (urllib.error.URLError, OSError, RuntimeError) as e:
-            raise UsageError(f"CIFAR-10 is missing from `{data_dir}` and could not be downloaded ({e}). "
-                             f"{hint}") from None
+            raise UsageError(f"CIFAR-10 is missing or corrupt in `{data_dir}` and could not be downloaded "
+                             f"({e}). {hint}") from None
     except (OSError, EOFError, ValueError, KeyError, pickle.UnpicklingError) as e:
         raise UsageError(f"CIFAR-10 in `{data_dir}` could not be read ({e}). {hint}") from None
     return dataset.data, dataset.targets
@@ -306,32 +306,33 @@ def constraint_checks(model, transform):
     """The task's constraints as (constraint, measured value, passed), measured on the objects themselves."""
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
     pools = [m for m in model.modules() if isinstance(m, (nn.MaxPool2d, nn.AvgPool2d))]
+    max_stride = max(max(c.stride) for c in convs)
     blocks = [name for name, _ in model.named_children()]
     transitions = [last_conv3(getattr(model, b)) for b in ("c1", "c2", "c3") if hasattr(model, b)]
     head = list(getattr(model, "o", []))
+    gap_then_linear = (len(head) >= 2 and isinstance(head[0], nn.AdaptiveAvgPool2d)
+                       and head[0].output_size in (1, (1, 1)) and all(isinstance(m, nn.Flatten) for m in head[1:-1])
+                       and isinstance(head[-1], nn.Linear) and head[-1].out_features == len(CLASSES))
     rf, params, pairs = receptive_field(model), count_params(model), separable_pairs(model)
     dilated = sum(max(c.dilation) > 1 for c in convs)
     steps = [type(t).__name__ for t in transform.transforms]
     hole = next((t for t in transform.transforms if isinstance(t, A.CoarseDropout)), None)
-    fill = tuple(round(255 * m) for m in MEAN)
+    mean_hole = hole is not None and tuple(hole.fill) == tuple(round(255 * m) for m in MEAN) and \
+        (hole.num_holes_range, hole.hole_height_range, hole.hole_width_range) == ((1, 1), (16, 16), (16, 16))
     return [
         ("blocks C1 C2 C3 C4 O", " ".join(blocks), blocks == ["c1", "c2", "c3", "c4", "o"]),
-        ("no max-pooling, no stride > 1", f"{len(pools)} pooling layers, largest stride "
-         f"{max(max(c.stride) for c in convs)}", not pools and all(max(c.stride) == 1 for c in convs)),
-        ("c1-c3 end in an unpadded dilated 3x3", ", ".join(f"d={t.dilation[0]} pad={t.padding[0]}" for t in transitions),
+        ("no max-pooling, no stride > 1", f"{len(pools)} pooling layers, largest stride {max_stride}",
+         not pools and max_stride == 1),
+        ("c1-c3 end in an unpadded dilated 3x3", ", ".join(f"d={t.dilation[0]} pad={t.padding[0]}"
+                                                           for t in transitions),
          len(transitions) == 3 and all(t.dilation[0] >= 2 and t.padding[0] == 0 for t in transitions)),
         (f"receptive field > {LIMITS['rf']}", str(rf), rf > LIMITS["rf"]),
         (">= 2 depthwise separable convolutions", str(pairs), pairs >= 2),
         (">= 1 dilated convolution", str(dilated), dilated >= 1),
-        ("global average pooling, then the classifier", " -> ".join(type(m).__name__ for m in head),
-         len(head) >= 2 and isinstance(head[0], nn.AdaptiveAvgPool2d) and head[0].output_size in (1, (1, 1))
-         and isinstance(head[-1], nn.Linear) and head[-1].out_features == len(CLASSES)
-         and all(isinstance(m, nn.Flatten) for m in head[1:-1])),
+        ("global average pooling, then the classifier", " -> ".join(type(m).__name__ for m in head), gap_then_linear),
         (f"parameters < {LIMITS['params']:,}", f"{params:,}", params < LIMITS["params"]),
         ("augmentation: flip, shift-scale-rotate, 16x16 hole at the mean, gray", " -> ".join(steps),
-         steps[:4] == ["HorizontalFlip", "Affine", "CoarseDropout", "ToGray"] and hole is not None
-         and hole.num_holes_range == (1, 1) and hole.hole_height_range == (16, 16)
-         and hole.hole_width_range == (16, 16) and tuple(hole.fill) == fill),
+         steps[:4] == ["HorizontalFlip", "Affine", "CoarseDropout", "ToGray"] and mean_hole),
     ]
 
 
@@ -468,9 +469,6 @@ def write_metrics(path, history):
     write_atomic(path, write)
 
 
-METRICS = ["epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc", "seconds"]
-
-
 def unnormalise(x):
     return (x * torch.tensor(STD).view(3, 1, 1) + torch.tensor(MEAN).view(3, 1, 1)).clamp(0, 1)
 
@@ -517,15 +515,29 @@ def checkpoint(epoch, hyp, seed, model, ema, optimizer, scheduler, loader, histo
     }
 
 
+def restore(state, model, ema, optimizer, scheduler, loader):
+    """Put a checkpoint's training state back, random streams included, to continue where it stopped."""
+    model.load_state_dict(state["model"])
+    if ema is not None:
+        ema.load_state_dict(state["ema"])
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    torch.set_rng_state(state["rng"]["torch"])
+    loader.generator.set_state(state["rng"]["loader"])
+    set_transform_rng_state(loader.dataset.transform, state["rng"]["transform"])
+
+
 def load_checkpoint(path):
     hint = "Give the last.pt or best.pt that a run of this script wrote into its --out folder."
     if not os.path.isfile(path):
         raise UsageError(f"The checkpoint `{path}` does not exist. {hint}")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        missing = {"epoch", "hyp", "seed", "history", "best_acc", "model", "train"} - set(ckpt)
+        if missing:
+            raise KeyError(f"no {', '.join(sorted(missing))}")
         model = Net(ckpt["hyp"]["widths"])
         model.load_state_dict(ckpt["model"])
-        ckpt["epoch"], ckpt["train"]["optimizer"]  # noqa: B018 - a checkpoint of ours has all of these
     except Exception as e:  # any failure means the file is not an intact checkpoint of this script
         raise UsageError(f"`{path}` is damaged or is not a checkpoint of this script ({type(e).__name__}: "
                          f"{str(e).splitlines()[0] if str(e) else 'no detail'}). {hint}") from None
@@ -561,24 +573,15 @@ def train(args, hyp, seed, out, device, ckpt=None):
     ema = make_ema(model, hyp)
     optimizer = make_optimizer(model, hyp)
     scheduler = make_scheduler(optimizer, hyp, len(loader))
-    history, best, start = [], 0.0, 1
+    history, best, start = [], -1.0, 1
     if ckpt is not None:
-        state = ckpt["train"]
-        model.load_state_dict(state["model"])
-        if ema is not None:
-            ema.load_state_dict(state["ema"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        torch.set_rng_state(state["rng"]["torch"])
-        loader.generator.set_state(state["rng"]["loader"])
-        set_transform_rng_state(loader.dataset.transform, state["rng"]["transform"])
+        restore(ckpt["train"], model, ema, optimizer, scheduler, loader)
         history, best, start = ckpt["history"], ckpt["best_acc"], ckpt["epoch"] + 1
     else:
         save_augmentations(train_x, hyp, os.path.join(out, "augmentations.png"))
     evaluated = ema.module if ema is not None else model
     print(f"{count_params(model):,} parameters, device {device}, {len(loader.dataset):,} training images, "
           f"batch {hyp['batch_size']}, {args.workers} workers, {torch.get_num_threads()} threads, out {out}")
-    predictions = None
     try:
         for epoch in range(start, hyp["epochs"] + 1):
             t0 = time.time()
@@ -597,7 +600,7 @@ def train(args, hyp, seed, out, device, ckpt=None):
             state = checkpoint(epoch, hyp, seed, model, ema, optimizer, scheduler, loader, history,
                                max(best, test_acc))
             write_atomic(os.path.join(out, "last.pt"), lambda tmp: torch.save(state, tmp))
-            if test_acc > best or epoch == 1:
+            if test_acc > best:
                 best = test_acc
                 write_atomic(os.path.join(out, "best.pt"), lambda tmp: torch.save(state, tmp))
             write_metrics(os.path.join(out, "metrics.csv"), history)
@@ -605,8 +608,6 @@ def train(args, hyp, seed, out, device, ckpt=None):
         print(f"\ninterrupted: {out}/last.pt holds the last finished epoch; continue with "
               f"`python {os.path.basename(sys.argv[0])} --resume {out}/last.pt`", file=sys.stderr)
         return 130
-    if predictions is None:
-        _, _, predictions = evaluate(evaluated, test_batches, device)
     accuracy, _ = per_class_accuracy(test_y, predictions)
     save_misclassified(test_x, test_y, predictions, os.path.join(out, "misclassified.png"))
     final = history[-1]["test_acc"]

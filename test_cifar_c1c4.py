@@ -127,12 +127,11 @@ def test_summary_exits_zero_and_passes_every_line(capsys):
     assert c.main(["--summary"]) == 0
     out = capsys.readouterr().out
     assert "FAIL" not in out and out.count("PASS") == 9
-    assert f"receptive field > 52" in out
+    assert "receptive field > 52" in out
 
 
 def test_import_has_no_side_effects(tmp_path):
-    code = ("import os, cifar_c1c4; assert os.environ['NO_ALBUMENTATIONS_UPDATE'] == '1'; "
-            "assert 'cv2' in dir(cifar_c1c4)")
+    code = "import os, cifar_c1c4; assert os.environ['NO_ALBUMENTATIONS_UPDATE'] == '1'"
     env = dict(os.environ, PYTHONPATH=HERE)
     env.pop("NO_ALBUMENTATIONS_UPDATE", None)
     result = subprocess.run([sys.executable, "-W", "error", "-c", code], cwd=tmp_path, env=env,
