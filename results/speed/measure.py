@@ -1,6 +1,9 @@
 """Speed ablations of cifar_c1c4.py's training and evaluation steps on this machine (compute only, fixed batch).
 
     python results/speed/measure.py [--seconds S] > results/speed/cpu.txt
+    python results/speed/measure.py --layouts > results/speed/layouts-cpu.txt
+
+--layouts measures the training step of each layout in results/ablate.py's ARCH instead.
 
 Each line: the setting, images/s, and its ratio to the product's default. Settings are measured in an
 interleaved order, twice, and the better of the two is kept, because this machine's timings are noisy.
@@ -28,10 +31,10 @@ def images_per_second(step, batch, seconds):
     return n / (time.perf_counter() - start)
 
 
-def train_rate(batch=c.HYP["batch_size"], channels_last=True, threads=2, compile=False, seconds=5.0):
+def train_rate(batch=c.HYP["batch_size"], channels_last=True, threads=2, compile=False, seconds=5.0, net=c.Net):
     torch.set_num_threads(threads)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
-    model = c.Net().to(memory_format=fmt)
+    model = net().to(memory_format=fmt)
     ema, optimizer = c.make_ema(model, c.HYP), c.make_optimizer(model, c.HYP)
     scheduler = torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1.0)
     run = torch.compile(model) if compile else model
@@ -68,7 +71,25 @@ def eval_rate(fused=False, grad_mode="inference", batch=1000, seconds=5.0):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--seconds", type=float, default=5.0)
-    s = p.parse_args().seconds
+    p.add_argument("--layouts", action="store_true")
+    args = p.parse_args()
+    s = args.seconds
+    if args.layouts:
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+        import ablate
+
+        cases = {name: (lambda spec=spec: train_rate(net=ablate.spec_net(spec), seconds=s))
+                 for name, spec in ablate.ARCH.items()}
+        cases["default Net"] = lambda: train_rate(seconds=s)
+        best = {}
+        for _ in range(2):
+            for name, measure in cases.items():
+                best[name] = max(best.get(name, 0.0), measure())
+        print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, training step (batch 256, channels_last, "
+              f"2 threads), best of 2 x {s:.0f} s each")
+        for name, rate in best.items():
+            print(f"{name:15s} {rate:8.0f} img/s  {rate / best['default Net']:5.2f}x the default")
+        return
     cases = {
         "train: default (channels_last, 2 threads, batch 256)": lambda: train_rate(seconds=s),
         "train: contiguous (NCHW) memory format": lambda: train_rate(channels_last=False, seconds=s),
