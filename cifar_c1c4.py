@@ -662,7 +662,7 @@ def benchmark(args, hyp, seed, out, device):
         return len(next(batches)[1])
 
     def compute_step(batch=None):
-        x, y = to_device(*next(batches), device) if batch is None else fixed
+        x, y = batch if batch is not None else to_device(*next(batches), device)
         train_step(model, ema, optimizer, scheduler, x, y, device, hyp)
         if device.type == "cuda":
             torch.cuda.synchronize()
