@@ -6,13 +6,16 @@ During training the last N (default 5,000) training images stand in for the test
 "test" columns of the log and metrics.csv are validation numbers, and choices between variants are made on
 them. After training, the final weights are evaluated once on the real test set (the `--eval` line).
 --plain removes the residual skips (each block becomes its two layers in sequence). --arch NAME swaps
-the model for one of ARCH's layouts (written as stages of layers, see `spec_net`).
+the model for one of ARCH's layouts (written as stages of layers, see `spec_net`). --bias-lr MULT trains the
+BatchNorm biases at MULT times the lr, --whiten starts the first conv as a whitening filter bank: two ideas
+from airbench's ablations, tested here and not adopted.
 """
 import argparse
 import ast
 import os
 import sys
 
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -93,6 +96,46 @@ def plain_residual():
     c.Residual.forward = lambda self, x: F.relu(self.f(x))
 
 
+def bias_lr(mult):
+    """BatchNorm biases at `mult` times the peak lr (airbench trains them 64x faster than the weights)."""
+    def make_optimizer(model, hyp):
+        biases = [m.bias for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+        ids = {id(p) for p in biases}
+        weights = [p for p in model.parameters() if p.ndim > 1]
+        others = [p for p in model.parameters() if p.ndim <= 1 and id(p) not in ids]
+        return torch.optim.SGD([{"params": weights, "weight_decay": hyp["weight_decay"]},
+                                {"params": others, "weight_decay": 0.0},
+                                {"params": biases, "weight_decay": 0.0}],
+                               lr=hyp["lr"], momentum=hyp["momentum"], nesterov=True)
+
+    def make_scheduler(optimizer, hyp, steps_per_epoch):
+        return torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=[hyp["lr"], hyp["lr"], hyp["lr"] * mult], total_steps=hyp["epochs"] * steps_per_epoch,
+            pct_start=hyp["warmup"], anneal_strategy="linear", cycle_momentum=False)
+
+    c.make_optimizer, c.make_scheduler = make_optimizer, make_scheduler
+
+
+def whiten(images, eps=1e-2):
+    """Start the first conv as +- the leading principal directions of 3x3 patches of `images`, each scaled to
+    unit variance (airbench whitens 2x2 patches with no BatchNorm after; here 16 filters cover 8 of 27 directions)."""
+    x = (torch.as_tensor(images[:5000]).permute(0, 3, 1, 2).float() / 255 - torch.tensor(c.MEAN)[:, None, None]) \
+        / torch.tensor(c.STD)[:, None, None]
+    patches = F.unfold(x, 3).transpose(1, 2).reshape(-1, 27)
+    values, vectors = torch.linalg.eigh(torch.cov(patches.T))
+    make_ema = c.make_ema
+
+    def whitened(model, hyp):
+        conv = model.c1[0][0]
+        k = conv.out_channels // 2
+        top = (vectors[:, -k:] / (values[-k:] + eps).sqrt()).T
+        with torch.no_grad():
+            conv.weight.copy_(torch.cat([top, -top]).view_as(conv.weight))
+        return make_ema(model, hyp)
+
+    c.make_ema = whitened
+
+
 def main():
     argv = sys.argv[1:]
     ours, theirs = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
@@ -101,6 +144,8 @@ def main():
     p.add_argument("--holdout", type=int, default=5000)
     p.add_argument("--plain", action="store_true")
     p.add_argument("--arch", choices=ARCH)
+    p.add_argument("--whiten", action="store_true", help="whitening init of the first conv")
+    p.add_argument("--bias-lr", type=float, metavar="MULT", help="BatchNorm biases at MULT times the lr")
     args = p.parse_args(ours)
     for item in args.set:
         key, value = item.split("=", 1)
@@ -109,6 +154,11 @@ def main():
         c.HYP[key] = ast.literal_eval(value)
     if args.plain:
         plain_residual()
+    if args.whiten:
+        data_dir = theirs[theirs.index("--data-dir") + 1] if "--data-dir" in theirs else "data"
+        whiten(c.load_cifar10(data_dir, True, False)[0])
+    if args.bias_lr:
+        bias_lr(args.bias_lr)
     if args.arch:
         c.Net = spec_net(ARCH[args.arch])
     load = c.load_cifar10
