@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 import torchvision
 
 import cifar_c1c4 as c
@@ -45,6 +46,19 @@ def normalised(img):
 def test_output_shape(batch, train):
     model = c.Net().train(train)
     assert model(torch.randn(batch, 3, 32, 32)).shape == (batch, 10)
+
+
+def test_whitening_gives_the_first_layer_decorrelated_unit_variance_outputs():
+    rng = np.random.default_rng(0)
+    grey = rng.integers(0, 256, (16, 32, 32, 1))
+    images = np.clip(grey + rng.integers(-30, 31, (16, 32, 32, 3)), 0, 255).astype(np.uint8)  # correlated channels
+    conv = c.Net().c1[0][0]
+    c.whiten_(conv, images)
+    x = torch.stack([normalised(img) for img in images])
+    out = F.conv2d(x, conv.weight).transpose(0, 1).flatten(1)
+    k = conv.out_channels // 2
+    assert torch.allclose(torch.cov(out[:k]), torch.eye(k), atol=0.05)
+    assert torch.equal(conv.weight[k:], -conv.weight[:k])
 
 
 def test_parameter_budget_and_report_total():

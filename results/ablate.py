@@ -7,8 +7,9 @@ During training the last N (default 5,000) training images stand in for the test
 them. After training, the final weights are evaluated once on the real test set (the `--eval` line).
 --plain removes the residual skips (each block becomes its two layers in sequence). --arch NAME swaps
 the model for one of ARCH's layouts (written as stages of layers, see `spec_net`). --bias-lr MULT trains the
-BatchNorm biases at MULT times the lr, --whiten starts the first conv as a whitening filter bank: two ideas
-from airbench's ablations, tested here and not adopted.
+BatchNorm biases at MULT times the lr (an idea from airbench, not adopted). The whitening init of the first
+conv, tested with a `--whiten` flag here (commit 5f129ca) and then adopted, is now HYP["whiten"]: `--set
+whiten=0` turns it off.
 """
 import argparse
 import ast
@@ -116,26 +117,6 @@ def bias_lr(mult):
     c.make_optimizer, c.make_scheduler = make_optimizer, make_scheduler
 
 
-def whiten(images, eps=1e-2):
-    """Start the first conv as +- the leading principal directions of 3x3 patches of `images`, each scaled to
-    unit variance (airbench whitens 2x2 patches with no BatchNorm after; here 16 filters cover 8 of 27 directions)."""
-    x = (torch.as_tensor(images[:5000]).permute(0, 3, 1, 2).float() / 255 - torch.tensor(c.MEAN)[:, None, None]) \
-        / torch.tensor(c.STD)[:, None, None]
-    patches = F.unfold(x, 3).transpose(1, 2).reshape(-1, 27)
-    values, vectors = torch.linalg.eigh(torch.cov(patches.T))
-    make_ema = c.make_ema
-
-    def whitened(model, hyp):
-        conv = model.c1[0][0]
-        k = conv.out_channels // 2
-        top = (vectors[:, -k:] / (values[-k:] + eps).sqrt()).T
-        with torch.no_grad():
-            conv.weight.copy_(torch.cat([top, -top]).view_as(conv.weight))
-        return make_ema(model, hyp)
-
-    c.make_ema = whitened
-
-
 def main():
     argv = sys.argv[1:]
     ours, theirs = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
@@ -144,7 +125,6 @@ def main():
     p.add_argument("--holdout", type=int, default=5000)
     p.add_argument("--plain", action="store_true")
     p.add_argument("--arch", choices=ARCH)
-    p.add_argument("--whiten", action="store_true", help="whitening init of the first conv")
     p.add_argument("--bias-lr", type=float, metavar="MULT", help="BatchNorm biases at MULT times the lr")
     args = p.parse_args(ours)
     for item in args.set:
@@ -154,9 +134,6 @@ def main():
         c.HYP[key] = ast.literal_eval(value)
     if args.plain:
         plain_residual()
-    if args.whiten:
-        data_dir = theirs[theirs.index("--data-dir") + 1] if "--data-dir" in theirs else "data"
-        whiten(c.load_cifar10(data_dir, True, False)[0])
     if args.bias_lr:
         bias_lr(args.bias_lr)
     if args.arch:
