@@ -3,7 +3,8 @@
     python results/speed/measure.py [--seconds S] > results/speed/cpu.txt
     python results/speed/measure.py --layouts > results/speed/layouts-cpu.txt
 
---layouts measures the training step of each layout in results/ablate.py's ARCH instead.
+--layouts measures the training step of each layout in results/ablate.py's ARCH, and of the default Net at
+the other widths tried in the ablations, instead.
 
 Each line: the setting, images/s, and its ratio to the product's default. Settings are measured in an
 interleaved order, twice, and the better of the two is kept, because this machine's timings are noisy.
@@ -20,6 +21,9 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 import cifar_c1c4 as c  # noqa: E402
+
+
+WIDTHS = [(16, 32, 80, 128), (24, 32, 80, 128)]  # widths tried in results/ablation/cpu-2
 
 
 def images_per_second(step, batch, seconds):
@@ -80,6 +84,9 @@ def main():
 
         cases = {name: (lambda spec=spec: train_rate(net=ablate.spec_net(spec), seconds=s))
                  for name, spec in ablate.ARCH.items()}
+        for widths in WIDTHS:
+            cases["widths " + ",".join(map(str, widths))] = \
+                lambda widths=widths: train_rate(net=lambda: c.Net(widths), seconds=s)
         cases["default Net"] = lambda: train_rate(seconds=s)
         best = {}
         for _ in range(2):
@@ -88,7 +95,7 @@ def main():
         print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, training step (batch 256, channels_last, "
               f"2 threads), best of 2 x {s:.0f} s each")
         for name, rate in best.items():
-            print(f"{name:15s} {rate:8.0f} img/s  {rate / best['default Net']:5.2f}x the default")
+            print(f"{name:18s} {rate:8.0f} img/s  {rate / best['default Net']:5.2f}x the default")
         return
     cases = {
         "train: default (channels_last, 2 threads, batch 256)": lambda: train_rate(seconds=s),
