@@ -234,8 +234,8 @@ def whiten_(conv, images, eps=1e-2):
     the images' 3x3 patches, each scaled to unit variance (airbench's whitening init, which it does on 2x2
     patches). Sixteen filters cover the 8 strongest of 27 directions, the ReLU keeping both signs of each.
     """
-    x = (torch.as_tensor(images).permute(0, 3, 1, 2) / 255 - torch.tensor(MEAN).view(3, 1, 1)) \
-        / torch.tensor(STD).view(3, 1, 1)
+    transform = test_transform()
+    x = torch.stack([transform(image=image)["image"] for image in images])
     patches = F.unfold(x, conv.kernel_size).transpose(1, 2).flatten(0, 1)
     variances, directions = torch.linalg.eigh(torch.cov(patches.T))  # ascending
     k = conv.out_channels // 2
