@@ -236,8 +236,8 @@ def whiten_(conv, images, eps=1e-2):
     """
     transform = test_transform()
     x = torch.stack([transform(image=image)["image"] for image in images])
-    patches = F.unfold(x, conv.kernel_size).transpose(1, 2).flatten(0, 1)
-    variances, directions = torch.linalg.eigh(torch.cov(patches.T))  # ascending
+    patches = F.unfold(x, conv.kernel_size).transpose(0, 1).flatten(1)  # 27 x (images * positions)
+    variances, directions = torch.linalg.eigh(torch.cov(patches))  # ascending
     k = conv.out_channels // 2
     filters = (directions[:, -k:] / (variances[-k:] + eps).sqrt()).T
     with torch.no_grad():
