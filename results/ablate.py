@@ -7,7 +7,8 @@ During training the last N (default 5,000) training images stand in for the test
 them. After training, the final weights are evaluated once on the real test set (the `--eval` line).
 --plain removes the residual skips (each block becomes its two layers in sequence). --arch NAME swaps
 the model for one of ARCH's layouts (written as stages of layers, see `spec_net`). --bias-lr MULT trains the
-BatchNorm biases at MULT times the lr (an idea from airbench, not adopted). The whitening init of the first
+BatchNorm biases at MULT times the lr (an idea from airbench, not adopted). --silu puts SiLU where the
+Net has ReLU. The whitening init of the first
 conv, tested with a `--whiten` flag here (commit 5f129ca) and then adopted, is now HYP["whiten"]: `--set
 whiten=0` turns it off.
 """
@@ -117,6 +118,20 @@ def bias_lr(mult):
     c.make_optimizer, c.make_scheduler = make_optimizer, make_scheduler
 
 
+def silu():
+    """SiLU (x * sigmoid(x)) wherever the Net has a ReLU: a smoother activation, as in MobileNetV3 and EfficientNet."""
+    conv_bn = c.conv_bn
+
+    def conv_bn_silu(*args, relu=True, **kwargs):
+        m = conv_bn(*args, relu=relu, **kwargs)
+        if relu:
+            m[-1] = nn.SiLU(inplace=True)
+        return m
+
+    c.conv_bn = conv_bn_silu
+    c.Residual.forward = lambda self, x: F.silu(x + self.f(x))
+
+
 def main():
     argv = sys.argv[1:]
     ours, theirs = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
@@ -126,6 +141,7 @@ def main():
     p.add_argument("--plain", action="store_true")
     p.add_argument("--arch", choices=ARCH)
     p.add_argument("--bias-lr", type=float, metavar="MULT", help="BatchNorm biases at MULT times the lr")
+    p.add_argument("--silu", action="store_true", help="SiLU instead of ReLU everywhere")
     args = p.parse_args(ours)
     for item in args.set:
         key, value = item.split("=", 1)
@@ -136,6 +152,8 @@ def main():
         plain_residual()
     if args.bias_lr:
         bias_lr(args.bias_lr)
+    if args.silu:
+        silu()
     if args.arch:
         c.Net = spec_net(ARCH[args.arch])
     load = c.load_cifar10
