@@ -8,9 +8,8 @@ them. After training, the final weights are evaluated once on the real test set 
 --plain removes the residual skips (each block becomes its two layers in sequence). --arch NAME swaps
 the model for one of ARCH's layouts (written as stages of layers, see `spec_net`). --bias-lr MULT trains the
 BatchNorm biases at MULT times the lr (an idea from airbench, not adopted). --silu puts SiLU where the
-Net has ReLU. The whitening init of the first
-conv, tested with a `--whiten` flag here (commit 5f129ca) and then adopted, is now HYP["whiten"]: `--set
-whiten=0` turns it off.
+Net has ReLU (not adopted). The whitening init of the first conv, tested with a `--whiten` flag here
+(commit 5f129ca) and then adopted, is now HYP["whiten"]: `--set whiten=0` turns it off.
 """
 import argparse
 import ast
