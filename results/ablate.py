@@ -58,13 +58,34 @@ ARCH = {
     "deep-sep": [[("conv", 24, 1), ("t", 40, 6)], [("res", (1, 2)), ("ts", 64, 4)],
                  [("ress", (1, 2)), ("ress", (2, 2)), ("ts", 80, 2)], [("ress", (2, 3)), ("ress", (3, 3))]],
     "wide-c2": [[("conv", 32, 1), ("t", 48, 6)], [("res", (1, 2)), ("ts", 96, 4)], [("ts", 96, 2)], [("ress", (4, 4))]],
+    # ConvNeXt-like blocks (as in xvel/cifar10-tiniest, with BatchNorm and ReLU): most weights in 1x1 convolutions
+    "mix": [[("conv", 32, 1), ("mix", (1, 2)), ("ts", 48, 4)], [("mix", (1, 2)), ("mix", (2, 2)), ("ts", 64, 4)],
+            [("mix", (3, 2)), ("mix", (3, 2)), ("ts", 80, 4)], [("mix", (3, 2))]],
 }
+
+
+class Mix(nn.Module):
+    """x + f(x), f: depthwise 3x3 (dilation d), BN, 1x1 to t*C, ReLU, 1x1 back to C, BN starting at zero."""
+
+    def __init__(self, channels, dilation, expansion):
+        super().__init__()
+        hidden = expansion * channels
+        self.f = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=dilation, dilation=dilation, groups=channels, bias=False),
+            nn.BatchNorm2d(channels), nn.Conv2d(channels, hidden, 1, bias=False), nn.ReLU(inplace=True),
+            nn.Conv2d(hidden, channels, 1, bias=False), nn.BatchNorm2d(channels))
+        nn.init.zeros_(self.f[-1].weight)
+
+    def forward(self, x):
+        return x + self.f(x)
 
 
 def spec_net(spec):
     def layer(kind, channels, *a):
         if kind in ("res", "ress"):
             return c.Residual(channels, a[0], separable=kind == "ress"), channels
+        if kind == "mix":
+            return Mix(channels, *a[0]), channels
         separable = kind in ("sep", "ts", "sts")
         if kind in ("st", "sts"):
             m = c.conv_bn(channels, a[0], separable=separable)
