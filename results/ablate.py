@@ -35,8 +35,8 @@ def holdout_split(n, load=c.load_cifar10):
 # conv/sep (C_out, d): dense or depthwise separable 3x3, padded; res/ress (d1, d2): Residual of two such layers;
 # t/ts (C_out, d): unpadded (shrinking) dense or separable 3x3; st/sts (C_out,): stride 2 (breaks the task's rules,
 # only to measure what the dilated transitions cost against the usual downsampling); mix (d, t): a `Mix` block of
-# dilation d and expansion t. "first" is the default Net
-# of commit ba6aa09 (widths 24, 40, 80, 112); the later default is "c1w16" with c2's dilations (1, 1).
+# dilation d and expansion t. "first" is the default Net of commit ba6aa09 (widths 24, 40, 80, 112); the later
+# default is "c1w16" with c2's dilations (1, 1).
 ARCH = {
     "first": [[("conv", 24, 1), ("t", 40, 6)], [("res", (1, 2)), ("ts", 80, 4)], [("ress", (2, 2)), ("ts", 112, 2)],
                 [("ress", (3, 3))]],
