@@ -58,12 +58,12 @@ HYP = {
     "whiten": 2000,  # training images whose 3x3 patches set the first convolution (0: PyTorch's default init)
     # augmentation (probabilities, and the ShiftScaleRotate limits)
     "flip": 0.5,
-    "affine": 0.25,
+    "affine": 0.1,  # low, as the model underfits: 0.1/0.1/0.05 beat 0.25/0.25/0.1 by 1.1 hold-out points (2 seeds)
     "shift": 0.1,  # fraction of the side
     "scale": 0.1,
     "rotate": 10,  # degrees
-    "hole": 0.25,
-    "gray": 0.1,
+    "hole": 0.1,
+    "gray": 0.05,
 }
 METRICS = ["epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc", "seconds"]  # metrics.csv columns
 LIMITS = {"params": 100_000, "rf": 52}  # the task: fewer than 100k parameters, receptive field over 52
