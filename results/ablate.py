@@ -5,8 +5,6 @@
 During training the last N (default 5,000) training images stand in for the test set, so the per-epoch
 "test" columns of the log and metrics.csv are validation numbers, and choices between variants are made on
 them. After training, the final weights are evaluated once on the real test set (the `--eval` line).
---holdout 0 trains on all 50,000 images and tests on the real test set, as `cifar_c1c4.py` does: for
-confirming a variant chosen on the hold-out at the headline runs' length.
 --plain removes the residual skips (each block becomes its two layers in sequence). --arch NAME swaps
 the model for one of ARCH's layouts (written as stages of layers, see `spec_net`). --bias-lr MULT trains the
 BatchNorm biases at MULT times the lr (an idea from airbench, not adopted). --silu puts SiLU where the
@@ -180,8 +178,7 @@ def main():
     if args.arch:
         c.Net = spec_net(ARCH[args.arch])
     load = c.load_cifar10
-    if args.holdout:
-        c.load_cifar10 = holdout_split(args.holdout)
+    c.load_cifar10 = holdout_split(args.holdout)
     status = c.main(theirs)
     out = theirs[theirs.index("--out") + 1] if "--out" in theirs else None
     if status or out is None:
