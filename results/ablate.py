@@ -62,6 +62,9 @@ ARCH = {
     # ConvNeXt-like blocks (as in xvel/cifar10-tiniest, with BatchNorm and ReLU): most weights in 1x1 convolutions
     "mix": [[("conv", 32, 1), ("mix", (1, 2)), ("ts", 48, 4)], [("mix", (1, 2)), ("mix", (2, 2)), ("ts", 64, 4)],
             [("mix", (3, 2)), ("mix", (3, 2)), ("ts", 80, 4)], [("mix", (3, 2))]],
+    # the same blocks after the default Net's c1, whose dense 16-channel convolutions are cheaper on a CPU
+    "mix16": [[("conv", 16, 1), ("conv", 16, 2), ("t", 40, 4)], [("mix", (1, 2)), ("ts", 56, 4)],
+              [("mix", (2, 2)), ("mix", (2, 2)), ("ts", 76, 4)], [("mix", (3, 2)), ("mix", (3, 2))]],
 }
 
 
