@@ -645,12 +645,18 @@ def evaluate_checkpoint(args, device):
     return 0
 
 
-def timed_images(step, seconds):
-    """Images per second of `step` (which returns its batch size), after one untimed warm-up call."""
+def timed_images(step, seconds, sync):
+    """Images per second of `step` (which returns its batch size), after one untimed warm-up call.
+
+    `sync` waits for queued GPU work at the two ends only, as training never waits inside its loop. Waiting after
+    every step hid the overlap of CPU and GPU: on an H200 that reported 9,600 img/s where training ran at 14,600.
+    """
     step()
+    sync()
     start, images = time.perf_counter(), 0
     while time.perf_counter() - start < seconds:
         images += step()
+    sync()
     return images / (time.perf_counter() - start)
 
 
@@ -682,13 +688,12 @@ def benchmark(args, hyp, seed, out, device):
     def compute_step(batch=None):
         x, y = batch if batch is not None else to_device(*next(batches), device)
         train_step(model, ema, optimizer, scheduler, x, y, device, hyp)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
         return len(y)
 
-    data = timed_images(data_step, BENCH_SECONDS)
-    compute = timed_images(lambda: compute_step(fixed), BENCH_SECONDS)
-    full = timed_images(compute_step, BENCH_SECONDS)
+    sync = torch.cuda.synchronize if device.type == "cuda" else lambda: None
+    data = timed_images(data_step, BENCH_SECONDS, sync)
+    compute = timed_images(lambda: compute_step(fixed), BENCH_SECONDS, sync)
+    full = timed_images(compute_step, BENCH_SECONDS, sync)
     result = {"data_img_s": round(data, 1), "compute_img_s": round(compute, 1), "train_img_s": round(full, 1),
               "ratio": round(full / compute, 3), "epoch_seconds": round(50_000 / full, 1), "device": str(device),
               "device_name": torch.cuda.get_device_name() if device.type == "cuda" else

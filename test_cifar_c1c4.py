@@ -380,6 +380,13 @@ def test_benchmark_writes_its_json(tmp_path, monkeypatch, capsys):
     assert "implied epoch" in capsys.readouterr().out
 
 
+def test_benchmark_waits_for_the_device_only_at_the_ends_of_a_timing():
+    calls = []
+    rate = c.timed_images(lambda: calls.append("step") or 8, 0.05, lambda: calls.append("sync"))
+    assert calls.count("sync") == 2 and calls[1] == "sync" and calls[-1] == "sync" and calls.count("step") > 2
+    assert rate > 0
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Bad input: one paragraph on stderr, exit status 2, no traceback
 
