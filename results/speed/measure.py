@@ -92,17 +92,18 @@ def main():
         for _ in range(2):
             for name, measure in cases.items():
                 best[name] = max(best.get(name, 0.0), measure())
-        print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, training step (batch 256, channels_last, "
-              f"2 threads), best of 2 x {s:.0f} s each")
+        print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, training step (batch {c.HYP['batch_size']}, "
+              f"channels_last, 2 threads), best of 2 x {s:.0f} s each")
         for name, rate in best.items():
             print(f"{name:18s} {rate:8.0f} img/s  {rate / best['default Net']:5.2f}x the default")
         return
+    default = f"train: default (channels_last, 2 threads, batch {c.HYP['batch_size']})"
+    other_batches = [b for b in (128, 256, 512) if b != c.HYP["batch_size"]]
     cases = {
-        "train: default (channels_last, 2 threads, batch 256)": lambda: train_rate(seconds=s),
+        default: lambda: train_rate(seconds=s),
         "train: contiguous (NCHW) memory format": lambda: train_rate(channels_last=False, seconds=s),
         "train: 1 thread": lambda: train_rate(threads=1, seconds=s),
-        "train: batch 128": lambda: train_rate(batch=128, seconds=s),
-        "train: batch 512": lambda: train_rate(batch=512, seconds=s),
+        **{f"train: batch {b}": (lambda b=b: train_rate(batch=b, seconds=s)) for b in other_batches},
         "train: torch.compile": lambda: train_rate(compile=True, seconds=s),
         "eval: default (inference_mode, batch 1000)": lambda: eval_rate(seconds=s),
         "eval: torch.no_grad": lambda: eval_rate(grad_mode="no_grad", seconds=s),
@@ -112,8 +113,7 @@ def main():
     for _ in range(2):
         for name, measure in cases.items():
             best[name] = max(best.get(name, 0.0), measure())
-    train_base, eval_base = best["train: default (channels_last, 2 threads, batch 256)"], \
-        best["eval: default (inference_mode, batch 1000)"]
+    train_base, eval_base = best[default], best["eval: default (inference_mode, batch 1000)"]
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, best of 2 x {s:.0f} s each")
     for name, rate in best.items():
         base = train_base if name.startswith("train") else eval_base
