@@ -65,6 +65,15 @@ ARCH = {
     # the same blocks after the default Net's c1, whose dense 16-channel convolutions are cheaper on a CPU
     "mix16": [[("conv", 16, 1), ("conv", 16, 2), ("t", 40, 4)], [("mix", (1, 2)), ("ts", 56, 4)],
               [("mix", (2, 2)), ("mix", (2, 2)), ("ts", 76, 4)], [("mix", (3, 2)), ("mix", (3, 2))]],
+    # "mix" made cheaper at 32 x 32 for a CPU: a narrower first conv and block, and (-t) a dense first transition
+    "mix-c1w24-t": [[("conv", 24, 1), ("mix", (1, 2)), ("t", 40, 4)], [("mix", (1, 2)), ("mix", (2, 2)), ("ts", 64, 4)],
+                    [("mix", (3, 2)), ("mix", (3, 2)), ("ts", 80, 4)], [("mix", (3, 2))]],
+    "mix-c1w24": [[("conv", 24, 1), ("mix", (1, 2)), ("ts", 48, 4)], [("mix", (1, 2)), ("mix", (2, 2)), ("ts", 64, 4)],
+                  [("mix", (3, 2)), ("mix", (3, 2)), ("ts", 80, 4)], [("mix", (3, 2))]],
+    "mix-c1w16-t": [[("conv", 16, 1), ("mix", (1, 2)), ("t", 40, 4)], [("mix", (1, 2)), ("mix", (2, 2)), ("ts", 64, 4)],
+                    [("mix", (3, 2)), ("mix", (3, 2)), ("ts", 80, 4)], [("mix", (3, 2))]],
+    "mix-c1w16": [[("conv", 16, 1), ("mix", (1, 2)), ("ts", 48, 4)], [("mix", (1, 2)), ("mix", (2, 2)), ("ts", 64, 4)],
+                  [("mix", (3, 2)), ("mix", (3, 2)), ("ts", 80, 4)], [("mix", (3, 2))]],
 }
 
 

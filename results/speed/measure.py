@@ -2,6 +2,7 @@
 
     python results/speed/measure.py [--seconds S] > results/speed/cpu.txt
     python results/speed/measure.py --layouts > results/speed/layouts-cpu.txt
+    python results/speed/measure.py --layouts mix mix-c1w24 > results/speed/some-layouts.txt
 
 --layouts measures the training step of each layout in results/ablate.py's ARCH, and of the default Net at
 the other widths tried in the ablations, instead.
@@ -75,16 +76,18 @@ def eval_rate(fused=False, grad_mode="inference", batch=1000, seconds=5.0):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--seconds", type=float, default=5.0)
-    p.add_argument("--layouts", action="store_true")
+    p.add_argument("--layouts", nargs="*", metavar="NAME",
+                   help="layouts of ablate.py's ARCH (all of them, and the tried widths, when no NAME is given)")
     args = p.parse_args()
     s = args.seconds
-    if args.layouts:
+    if args.layouts is not None:
         sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
         import ablate
 
-        cases = {name: (lambda spec=spec: train_rate(net=ablate.spec_net(spec), seconds=s))
-                 for name, spec in ablate.ARCH.items()}
-        for widths in WIDTHS:
+        names = args.layouts or list(ablate.ARCH)
+        cases = {name: (lambda spec=ablate.ARCH[name]: train_rate(net=ablate.spec_net(spec), seconds=s))
+                 for name in names}
+        for widths in ([] if args.layouts else WIDTHS):
             cases["widths " + ",".join(map(str, widths))] = \
                 lambda widths=widths: train_rate(net=lambda: c.Net(widths), seconds=s)
         cases["default Net"] = lambda: train_rate(seconds=s)
@@ -95,7 +98,7 @@ def main():
         print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, training step (batch {c.HYP['batch_size']}, "
               f"channels_last, 2 threads), best of 2 x {s:.0f} s each")
         for name, rate in best.items():
-            print(f"{name:18s} {rate:8.0f} img/s  {rate / best['default Net']:5.2f}x the default")
+            print(f"{name:22s} {rate:8.0f} img/s  {rate / best['default Net']:5.2f}x the default")
         return
     default = f"train: default (channels_last, 2 threads, batch {c.HYP['batch_size']})"
     other_batches = [b for b in (128, 256, 512) if b != c.HYP["batch_size"]]
