@@ -1,4 +1,4 @@
-"""Tests for cifar_c1c4.py: CPU only, no dataset, no network, a few minutes at most.
+"""Tests for cifar_c1c4.py: CPU only, no dataset, no network, under a minute on a 2-core CPU.
 
 Every test also fails on any warning (the product promises a warning-free run).
 """
@@ -89,6 +89,12 @@ def test_receptive_field_analytic_matches_gradient():
     rf = c.receptive_field(c.Net())
     assert rf > 52
     assert empirical_receptive_field(c.Net()) == (rf, rf)
+
+
+def test_report_reads_string_padding():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding="same", dilation=2), nn.Conv2d(4, 4, 3, padding="valid"))
+    rows = c.model_report(model)
+    assert [(r["size"], r["rf"]) for r in rows] == [(32, 5), (30, 7)]
 
 
 def test_receptive_field_walk_counts_stride_and_dilation():
@@ -317,9 +323,12 @@ def train_args(data, out, epochs=1):
             "--no-download"]
 
 
-def test_training_writes_every_output_file(fake_cifar, tmp_path, capsys):
-    out = tmp_path / "run"
+def test_training_writes_every_output_file(fake_cifar, tmp_path, monkeypatch, capsys):
+    out, write_atomic, written = tmp_path / "run", c.write_atomic, []
+    monkeypatch.setattr(c, "write_atomic", lambda path, write: written.append(os.path.basename(path)) or
+                        write_atomic(path, write))
     assert c.main(train_args(fake_cifar, out)) == 0
+    assert written.index("best.pt") < written.index("last.pt")  # last.pt's best_acc is never ahead of best.pt
     assert sorted(os.listdir(out)) == ["augmentations.png", "best.pt", "last.pt", "metrics.csv",
                                        "misclassified.png"]
     lines = (out / "metrics.csv").read_text().splitlines()
@@ -354,7 +363,7 @@ def test_interrupt_keeps_last_checkpoint_and_resume_matches_an_uninterrupted_run
 
     monkeypatch.setattr(c, "train_epoch", interrupted)
     assert c.main(train_args(fake_cifar, broken, epochs=3)) == 130
-    assert "--resume" in capsys.readouterr().err
+    assert f"--resume {broken / 'last.pt'} --data-dir {fake_cifar} --no-download" in capsys.readouterr().err
     assert torch.load(broken / "last.pt", weights_only=True)["epoch"] == 1
     monkeypatch.setattr(c, "train_epoch", train_epoch)
     assert c.main(["--resume", str(broken / "last.pt"), "--data-dir", fake_cifar, "--workers", "0"]) == 0
@@ -364,6 +373,40 @@ def test_interrupt_keeps_last_checkpoint_and_resume_matches_an_uninterrupted_run
     for a, b in zip(rows[1:], resumed[1:]):  # same epochs, learning rates, losses and accuracies
         assert a[:6] == b[:6]
     assert c.main(["--resume", str(broken / "last.pt"), "--data-dir", fake_cifar]) == 0  # already finished
+
+
+def test_interrupt_in_the_first_epoch_says_nothing_was_saved(fake_cifar, tmp_path, monkeypatch, capsys):
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(c, "train_epoch", interrupted)
+    assert c.main(train_args(fake_cifar, tmp_path / "run", epochs=3)) == 130
+    assert "nothing was saved" in capsys.readouterr().err and not (tmp_path / "run" / "last.pt").exists()
+
+
+def test_resume_refuses_a_checkpoint_older_than_last(fake_cifar, tmp_path, capsys):
+    out = tmp_path / "run"
+    c.main(train_args(fake_cifar, out, epochs=3))
+    old = torch.load(out / "last.pt", weights_only=True)
+    old["epoch"], old["history"] = 1, old["history"][:1]
+    torch.save(old, out / "old.pt")
+    fails_cleanly(["--resume", str(out / "old.pt"), "--data-dir", fake_cifar], capsys, "holds epoch 3",
+                  "overwrite")
+    assert len((out / "metrics.csv").read_text().splitlines()) == 4  # nothing lost
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    path = tmp_path / "last.pt"
+    path.write_text("old")
+
+    def broken(tmp):
+        with open(tmp, "w") as f:
+            f.write("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        c.write_atomic(str(path), broken)
+    assert path.read_text() == "old" and os.listdir(tmp_path) == ["last.pt"]
 
 
 def test_benchmark_writes_its_json(tmp_path, monkeypatch, capsys):
@@ -441,10 +484,34 @@ def test_missing_and_corrupt_checkpoints(tmp_path, capsys, mode):
 @pytest.mark.parametrize("argv, needle", [(["--epochs", "0"], "--epochs must be at least 1"),
                                           (["--batch-size", "-3"], "--batch-size must be at least 1"),
                                           (["--workers", "-1"], "--workers must be at least 0"),
-                                          (["--lr", "0"], "--lr must be a positive number")])
+                                          (["--lr", "0"], "--lr must be a positive number"),
+                                          (["--lr", "inf"], "--lr must be a positive number"),
+                                          (["--tta"], "--tta (flip test-time augmentation) only applies to --eval")])
 def test_invalid_numbers(tmp_path, capsys, argv, needle):
     fails_cleanly(argv + ["--out", str(tmp_path / "run")], capsys, needle)
     assert not (tmp_path / "run").exists()
+
+
+def test_batch_larger_than_the_data(fake_cifar, tmp_path, capsys):
+    argv = train_args(fake_cifar, tmp_path / "run")
+    argv[argv.index("--batch-size") + 1] = "101"
+    fails_cleanly(argv, capsys, "--batch-size 101 is larger than the 100 training images")
+
+
+def test_out_is_never_a_file_or_another_run(fake_cifar, tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    fails_cleanly(train_args(fake_cifar, tmp_path / "file"), capsys, "is a file")
+    c.main(train_args(fake_cifar, tmp_path / "run"))
+    before = (tmp_path / "run" / "last.pt").read_bytes()
+    fails_cleanly(train_args(fake_cifar, tmp_path / "run"), capsys, "already holds a run", "--resume")
+    assert (tmp_path / "run" / "last.pt").read_bytes() == before
+
+
+def test_help_gives_each_default_once(capsys):
+    with pytest.raises(SystemExit):
+        c.parse_args(["--help"])
+    printed = capsys.readouterr().out
+    assert "(default: None)" not in printed and "(default 80)" in printed
 
 
 def test_resume_refuses_new_settings(fake_cifar, tmp_path, capsys):
