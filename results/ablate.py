@@ -65,16 +65,17 @@ ARCH = {
     # the same blocks after the default Net's c1, whose dense 16-channel convolutions are cheaper on a CPU
     "mix16": [[("conv", 16, 1), ("conv", 16, 2), ("t", 40, 4)], [("mix", (1, 2)), ("ts", 56, 4)],
               [("mix", (2, 2)), ("mix", (2, 2)), ("ts", 76, 4)], [("mix", (3, 2)), ("mix", (3, 2))]],
-    # "mix" made cheaper at 32 x 32 for a CPU: a narrower first conv and block, and (-t) a dense first transition
-    "mix-c1w24-t": [[("conv", 24, 1), ("mix", (1, 2)), ("t", 40, 4)], [("mix", (1, 2)), ("mix", (2, 2)), ("ts", 64, 4)],
-                    [("mix", (3, 2)), ("mix", (3, 2)), ("ts", 80, 4)], [("mix", (3, 2))]],
-    "mix-c1w24": [[("conv", 24, 1), ("mix", (1, 2)), ("ts", 48, 4)], [("mix", (1, 2)), ("mix", (2, 2)), ("ts", 64, 4)],
-                  [("mix", (3, 2)), ("mix", (3, 2)), ("ts", 80, 4)], [("mix", (3, 2))]],
-    "mix-c1w16-t": [[("conv", 16, 1), ("mix", (1, 2)), ("t", 40, 4)], [("mix", (1, 2)), ("mix", (2, 2)), ("ts", 64, 4)],
-                    [("mix", (3, 2)), ("mix", (3, 2)), ("ts", 80, 4)], [("mix", (3, 2))]],
-    "mix-c1w16": [[("conv", 16, 1), ("mix", (1, 2)), ("ts", 48, 4)], [("mix", (1, 2)), ("mix", (2, 2)), ("ts", 64, 4)],
-                  [("mix", (3, 2)), ("mix", (3, 2)), ("ts", 80, 4)], [("mix", (3, 2))]],
 }
+
+
+def cheap_mix(c1, dense_transition):
+    """`mix` made cheaper at 32 x 32 for a CPU: a first conv and block c1 wide, and (-t) a dense first transition."""
+    first = ("t", 40, 4) if dense_transition else ("ts", 48, 4)
+    return [[("conv", c1, 1), ("mix", (1, 2)), first], [("mix", (1, 2)), ("mix", (2, 2)), ("ts", 64, 4)],
+            [("mix", (3, 2)), ("mix", (3, 2)), ("ts", 80, 4)], [("mix", (3, 2))]]
+
+
+ARCH.update({f"mix-c1w{c1}{'-t' if t else ''}": cheap_mix(c1, t) for c1 in (24, 16) for t in (True, False)})
 
 
 class Mix(nn.Module):

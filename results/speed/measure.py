@@ -2,7 +2,7 @@
 
     python results/speed/measure.py [--seconds S] > results/speed/cpu.txt
     python results/speed/measure.py --layouts > results/speed/layouts-cpu.txt
-    python results/speed/measure.py --layouts mix mix-c1w24 > results/speed/some-layouts.txt
+    python results/speed/measure.py --layouts mix mix-c1w16-t > results/speed/layouts-mixlite-cpu.txt
 
 --layouts measures the training step of each layout in results/ablate.py's ARCH, and of the default Net at
 the other widths tried in the ablations, instead.
