@@ -8,11 +8,14 @@ them. After training, the final weights are evaluated once on the real test set 
 --plain removes the residual skips (each block becomes its two layers in sequence). --arch NAME swaps
 the model for one of ARCH's layouts (written as stages of layers, see `spec_net`). --bias-lr MULT trains the
 BatchNorm biases at MULT times the lr (an idea from airbench, not adopted). --silu puts SiLU where the
-Net has ReLU (not adopted). The whitening init of the first conv, tested with a `--whiten` flag here
-(commit 5f129ca) and then adopted, is now HYP["whiten"]: `--set whiten=0` turns it off.
+Net has ReLU (not adopted). --repeat STAGE... runs the Residual block of each named stage twice, the
+second time with the same convolution weights and BatchNorms of its own (`repeat_blocks`). The whitening
+init of the first conv, tested with a `--whiten` flag here (commit 5f129ca) and then adopted, is now
+HYP["whiten"]: `--set whiten=0` turns it off.
 """
 import argparse
 import ast
+import copy
 import os
 import sys
 
@@ -122,6 +125,27 @@ def spec_net(spec):
     return SpecNet
 
 
+def repeat_blocks(net, stages):
+    """`net` with each named stage's Residual applied twice: the second pass shares the convolution weights and has
+    BatchNorms of its own (their statistics differ; the last starts at zero, so the pass starts as the identity).
+    More computation per parameter, for a model that underfits within its parameter budget.
+    """
+    class Repeated(net):
+        def __init__(self, widths=c.HYP["widths"]):
+            super().__init__(widths)
+            for name in stages:
+                stage = getattr(self, name)
+                layers = list(stage) if isinstance(stage, nn.Sequential) else [stage]
+                block = layers[0]
+                twin = copy.deepcopy(block)
+                for mine, theirs in zip(twin.modules(), block.modules()):
+                    if isinstance(mine, nn.Conv2d):
+                        mine.weight = theirs.weight
+                setattr(self, name, nn.Sequential(block, twin, *layers[1:]))
+
+    return Repeated
+
+
 def plain_residual():
     def init(self, channels, dilations, separable):
         nn.Module.__init__(self)
@@ -176,6 +200,7 @@ def main():
     p.add_argument("--arch", choices=ARCH)
     p.add_argument("--bias-lr", type=float, metavar="MULT", help="BatchNorm biases at MULT times the lr")
     p.add_argument("--silu", action="store_true", help="SiLU instead of ReLU everywhere")
+    p.add_argument("--repeat", nargs="+", default=[], metavar="STAGE", help="run these stages' Residual twice")
     args = p.parse_args(ours)
     for item in args.set:
         key, value = item.split("=", 1)
@@ -190,6 +215,8 @@ def main():
         silu()
     if args.arch:
         c.Net = spec_net(ARCH[args.arch])
+    if args.repeat:
+        c.Net = repeat_blocks(c.Net, args.repeat)
     load = c.load_cifar10
     c.load_cifar10 = holdout_split(args.holdout)
     status = c.main(theirs)

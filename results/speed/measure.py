@@ -5,7 +5,8 @@
     python results/speed/measure.py --layouts mix mix-c1w16-t > results/speed/layouts-mixlite-cpu.txt
 
 --layouts measures the training step of each layout in results/ablate.py's ARCH, and of the default Net at
-the other widths tried in the ablations, instead.
+the other widths tried in the ablations, instead. A NAME of the form repeat-c3-c4 is the default Net with
+those stages' Residual run twice (ablate.py's --repeat c3 c4).
 
 Each line: the setting, images/s, and its ratio to the product's default. Settings are measured in an
 interleaved order, twice, and the better of the two is kept, because this machine's timings are noisy.
@@ -73,6 +74,12 @@ def eval_rate(fused=False, grad_mode="inference", batch=1000, seconds=5.0):
     return images_per_second(step, batch, seconds)
 
 
+def layout_net(ablate, name):
+    if name.startswith("repeat-"):
+        return ablate.repeat_blocks(c.Net, name.split("-")[1:])
+    return ablate.spec_net(ablate.ARCH[name])
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--seconds", type=float, default=5.0)
@@ -85,8 +92,7 @@ def main():
         import ablate
 
         names = args.layouts or list(ablate.ARCH)
-        cases = {name: (lambda spec=ablate.ARCH[name]: train_rate(net=ablate.spec_net(spec), seconds=s))
-                 for name in names}
+        cases = {name: (lambda net=layout_net(ablate, name): train_rate(net=net, seconds=s)) for name in names}
         for widths in ([] if args.layouts else WIDTHS):
             cases["widths " + ",".join(map(str, widths))] = \
                 lambda widths=widths: train_rate(net=lambda: c.Net(widths), seconds=s)
