@@ -622,8 +622,9 @@ def train(args, hyp, seed, out, device, ckpt=None):
     else:
         save_augmentations(train_x, hyp, os.path.join(out, "augmentations.png"))
     evaluated = ema.module if ema is not None else model
+    resuming = f", resuming at epoch {start} of {hyp['epochs']}" if ckpt is not None else ""
     print(f"{count_params(model):,} parameters, device {device}, {len(loader.dataset):,} training images, "
-          f"batch {hyp['batch_size']}, {args.workers} workers, {torch.get_num_threads()} threads, out {out}")
+          f"batch {hyp['batch_size']}, {args.workers} workers, {torch.get_num_threads()} threads, out {out}{resuming}")
     try:
         for epoch in range(start, hyp["epochs"] + 1):
             t0 = time.time()

@@ -371,6 +371,7 @@ def test_interrupt_keeps_last_checkpoint_and_resume_matches_an_uninterrupted_run
     assert torch.load(broken / "last.pt", weights_only=True)["epoch"] == 1
     monkeypatch.setattr(c, "train_epoch", train_epoch)
     assert c.main(["--resume", str(broken / "last.pt"), "--data-dir", fake_cifar, "--workers", "0"]) == 0
+    assert "resuming at epoch 2 of 3" in capsys.readouterr().out
     rows = [line.split(",") for line in (straight / "metrics.csv").read_text().splitlines()]
     resumed = [line.split(",") for line in (broken / "metrics.csv").read_text().splitlines()]
     assert len(resumed) == len(rows) == 4
