@@ -81,6 +81,20 @@ def cheap_mix(c1, dense_transition):
 ARCH.update({f"mix-c1w{c1}{'-t' if t else ''}": cheap_mix(c1, t) for c1 in (24, 16) for t in (True, False)})
 
 
+def net_spec(transitions=(4, 4, 4), widths=(16, 40, 80, 112), c1_residual=False):
+    """The default Net as a spec, with other transition dilations (each trims 2d pixels: (2, 4, 6) keeps maps of
+    28 and 20 where the default has 24 and 16, at the same RF and parameters), other widths, or c1's second
+    conv made a Residual of two (one more dense conv at 32 x 32)."""
+    (d1, d2, d3), (w1, w2, w3, w4) = transitions, widths
+    c1 = [("res", (1, 2))] if c1_residual else [("conv", w1, 2)]
+    return [[("conv", w1, 1), *c1, ("t", w2, d1)], [("res", (1, 1)), ("ts", w3, d2)],
+            [("ress", (2, 2)), ("ts", w4, d3)], [("ress", (3, 3))]]
+
+
+ARCH.update({"maps-28-20": net_spec((2, 4, 6)), "maps-24-20": net_spec((4, 2, 6)),
+             "maps-28-20-w48": net_spec((2, 4, 6), (16, 48, 80, 88)), "c1res": net_spec(c1_residual=True)})
+
+
 class Mix(nn.Module):
     """x + f(x), f: depthwise 3x3 (dilation d), BN, 1x1 to t*C, ReLU, 1x1 back to C, BN starting at zero."""
 
