@@ -93,6 +93,9 @@ def net_spec(transitions=(4, 4, 4), widths=(16, 40, 80, 112), c1_residual=False)
 
 ARCH.update({"maps-28-20": net_spec((2, 4, 6)), "maps-24-20": net_spec((4, 2, 6)),
              "maps-28-20-w48": net_spec((2, 4, 6), (16, 48, 80, 88)), "c1res": net_spec(c1_residual=True)})
+# cheaper steps between the default's maps (24, 16) and maps-28-20's, for a CPU (stop 15)
+ARCH.update({f"maps-{32 - 2 * d1}-{32 - 2 * d1 - 2 * d2}": net_spec((d1, d2, 12 - d1 - d2))
+             for d1, d2 in ((2, 6), (3, 4), (3, 3), (2, 5))})
 
 
 class Mix(nn.Module):
