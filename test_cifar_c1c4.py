@@ -95,6 +95,14 @@ def test_receptive_field_analytic_matches_gradient():
     assert empirical_receptive_field(c.Net()) == (rf, rf)
 
 
+@pytest.mark.parametrize("transitions, sizes", [(None, [28, 16, 8]), ((4, 4, 4), [24, 16, 8])])
+def test_transitions_set_the_map_sizes_not_the_parameters_or_the_rf(transitions, sizes):
+    model = c.Net(transitions=transitions or c.HYP["transitions"])
+    shrinking = [r["size"] for r in c.model_report(model) if r["kernel"] == 3 and r["padding"] == 0]
+    assert shrinking == sizes and model.features(torch.randn(1, 3, 32, 32)).shape[-2:] == (8, 8)
+    assert c.count_params(model) == c.count_params(c.Net()) and c.receptive_field(model) == c.receptive_field(c.Net())
+
+
 def test_report_reads_string_padding():
     model = nn.Sequential(nn.Conv2d(3, 4, 3, padding="same", dilation=2), nn.Conv2d(4, 4, 3, padding="valid"))
     rows = c.model_report(model)
@@ -475,6 +483,15 @@ def test_unreadable_data_even_without_md5_check(fake_cifar, tmp_path, capsys):
     with open(os.path.join(fake_cifar, "cifar-10-batches-py", "data_batch_3"), "wb") as f:
         f.write(b"truncated")
     fails_cleanly(train_args(fake_cifar, tmp_path / "run"), capsys, "could not be read")
+
+
+def test_a_checkpoint_from_before_the_transitions_setting_loads_with_its_own_layout(tmp_path):
+    old_hyp = {k: v for k, v in c.HYP.items() if k != "transitions"}
+    weights = c.Net(transitions=(4, 4, 4)).state_dict()  # the same shapes as the default's: only the key can tell
+    torch.save({"epoch": 1, "hyp": old_hyp, "seed": 0, "history": [], "best_acc": 0.0, "model": weights,
+                "train": {}}, tmp_path / "old.pt")
+    ckpt, model = c.load_checkpoint(str(tmp_path / "old.pt"))
+    assert ckpt["hyp"]["transitions"] == (4, 4, 4) and model.c1[-1][0].dilation == (4, 4)
 
 
 @pytest.mark.parametrize("mode", ["--eval", "--resume"])

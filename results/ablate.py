@@ -82,7 +82,7 @@ ARCH.update({f"mix-c1w{c1}{'-t' if t else ''}": cheap_mix(c1, t) for c1 in (24, 
 
 
 def net_spec(transitions=(4, 4, 4), widths=(16, 40, 80, 112), c1_residual=False):
-    """The default Net as a spec, with other transition dilations (each trims 2d pixels: (2, 4, 6) keeps maps of
+    """The Net of 0a5f19b (transitions of dilation 4, 4, 4) as a spec, with other transition dilations (each trims 2d pixels: (2, 4, 6) keeps maps of
     28 and 20 where the default has 24 and 16, at the same RF and parameters), other widths, or c1's second
     conv made a Residual of two (one more dense conv at 32 x 32)."""
     (d1, d2, d3), (w1, w2, w3, w4) = transitions, widths
@@ -128,7 +128,7 @@ def spec_net(spec):
         return c.conv_bn(channels, a[0], a[1], padded=kind in ("conv", "sep"), separable=separable), a[0]
 
     class SpecNet(c.Net):
-        def __init__(self, widths=None):
+        def __init__(self, widths=None, transitions=None):  # the spec sets both
             nn.Module.__init__(self)
             channels = 3
             for i, stage in enumerate(spec):
@@ -148,8 +148,8 @@ def repeat_blocks(net, stages):
     More computation per parameter, for a model that underfits within its parameter budget.
     """
     class Repeated(net):
-        def __init__(self, widths=c.HYP["widths"]):
-            super().__init__(widths)
+        def __init__(self, widths=c.HYP["widths"], transitions=c.HYP["transitions"]):
+            super().__init__(widths, transitions)
             for name in stages:
                 stage = getattr(self, name)
                 layers = list(stage) if isinstance(stage, nn.Sequential) else [stage]
