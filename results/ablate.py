@@ -82,9 +82,10 @@ ARCH.update({f"mix-c1w{c1}{'-t' if t else ''}": cheap_mix(c1, t) for c1 in (24, 
 
 
 def net_spec(transitions=(4, 4, 4), widths=(16, 40, 80, 112), c1_residual=False):
-    """The Net of 0a5f19b (transitions of dilation 4, 4, 4) as a spec, with other transition dilations (each trims 2d pixels: (2, 4, 6) keeps maps of
-    28 and 20 where the default has 24 and 16, at the same RF and parameters), other widths, or c1's second
-    conv made a Residual of two (one more dense conv at 32 x 32)."""
+    """The Net of 0a5f19b (transitions of dilation 4, 4, 4) as a spec, with other transition dilations (each trims
+    2d pixels: (2, 4, 6) keeps maps of 28 and 20 where that Net has 24 and 16, at the same RF and parameters),
+    other widths, or c1's second conv made a Residual of two (one more dense conv at 32 x 32). Since cf36409 the
+    Net takes its dilations from HYP["transitions"], so `--set "transitions=(2, 4, 6)"` builds the same layers."""
     (d1, d2, d3), (w1, w2, w3, w4) = transitions, widths
     c1 = [("res", (1, 2))] if c1_residual else [("conv", w1, 2)]
     return [[("conv", w1, 1), *c1, ("t", w2, d1)], [("res", (1, 1)), ("ts", w3, d2)],
