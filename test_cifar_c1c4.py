@@ -430,7 +430,7 @@ def test_benchmark_writes_its_json(tmp_path, monkeypatch, capsys):
     for key in ("data_img_s", "compute_img_s", "train_img_s", "epoch_seconds", "device", "threads", "batch_size",
                 "workers", "torch"):
         assert key in result
-    # both are rounded to 0.1, so on a busy machine (a few img/s) their product may miss 50,000 by up to 0.05 x their sum
+    # both are rounded to 0.1, so on a busy machine (a few img/s) their product may miss 50,000 by 0.05 x their sum
     seconds, rate = result["epoch_seconds"], result["train_img_s"]
     assert rate > 0 and abs(seconds * rate - 50_000) <= 0.05 * (seconds + rate) + 0.01
     assert "random uint8" in result["data"]
