@@ -8,7 +8,8 @@ them. After training, the final weights are evaluated once on the real test set 
 --plain removes the residual skips (each block becomes its two layers in sequence). --arch NAME swaps
 the model for one of ARCH's layouts (written as stages of layers, see `spec_net`). --bias-lr MULT trains the
 BatchNorm biases at MULT times the lr (an idea from airbench, not adopted). --silu puts SiLU where the
-Net has ReLU (not adopted). --repeat STAGE... runs the Residual block of each named stage twice, the
+Net has ReLU (not adopted). --bf16 runs training and evaluation under bfloat16 autocast on the CPU
+too (cifar_c1c4.py uses it on CUDA only). --repeat STAGE... runs the Residual block of each named stage twice, the
 second time with the same convolution weights and BatchNorms of its own (`repeat_blocks`). The whitening
 init of the first conv, tested with a `--whiten` flag here (commit 5f129ca) and then adopted, is now
 HYP["whiten"]: `--set whiten=0` turns it off.
@@ -208,6 +209,11 @@ def silu():
     c.Residual.forward = lambda self, x: F.silu(x + self.f(x))
 
 
+def bf16_everywhere():
+    """bfloat16 autocast on every device; cifar_c1c4.py enables it on CUDA only."""
+    c.autocast = lambda device: torch.autocast(device.type, dtype=torch.bfloat16)
+
+
 def main():
     argv = sys.argv[1:]
     ours, theirs = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
@@ -219,6 +225,7 @@ def main():
     p.add_argument("--bias-lr", type=float, metavar="MULT", help="BatchNorm biases at MULT times the lr")
     p.add_argument("--silu", action="store_true", help="SiLU instead of ReLU everywhere")
     p.add_argument("--repeat", nargs="+", default=[], metavar="STAGE", help="run these stages' Residual twice")
+    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast on the CPU too (training and evaluation)")
     args = p.parse_args(ours)
     for item in args.set:
         key, value = item.split("=", 1)
@@ -231,6 +238,8 @@ def main():
         bias_lr(args.bias_lr)
     if args.silu:
         silu()
+    if args.bf16:
+        bf16_everywhere()
     if args.arch:
         c.Net = spec_net(ARCH[args.arch])
     if args.repeat:
