@@ -10,7 +10,7 @@ the model for one of ARCH's layouts (written as stages of layers, see `spec_net`
 BatchNorm biases at MULT times the lr (an idea from airbench, not adopted). --silu puts SiLU where the
 Net has ReLU (not adopted). --bf16 runs training and evaluation under bfloat16 autocast on the CPU
 too (cifar_c1c4.py uses it on CUDA only). --repeat STAGE... runs the Residual block of each named stage twice, the
-second time with the same convolution weights and BatchNorms of its own (`repeat_blocks`). The whitening
+second time with the same convolution weights and BatchNorms of its own (`repeat_blocks`). --se ends every Residual branch in a squeeze-and-excitation gate (`squeeze_excite`). The whitening
 init of the first conv, tested with a `--whiten` flag here (commit 5f129ca) and then adopted, is now
 HYP["whiten"]: `--set whiten=0` turns it off.
 """
@@ -23,6 +23,7 @@ import sys
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torchvision
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import cifar_c1c4 as c  # noqa: E402
@@ -165,6 +166,21 @@ def repeat_blocks(net, stages):
     return Repeated
 
 
+def squeeze_excite(net):
+    """`net` with every Residual branch ending in a squeeze-and-excitation gate (torchvision's, squeezing to 1/8 of
+    the channels): each channel rescaled from the whole map's average, global context that a network without
+    downsampling otherwise gets only through its receptive field. Uses the parameters the default leaves under 100k.
+    """
+    class Excited(net):
+        def __init__(self, widths=c.HYP["widths"], transitions=c.HYP["transitions"]):
+            super().__init__(widths, transitions)
+            for block in [m for m in self.modules() if isinstance(m, c.Residual)]:
+                channels = block.f[-1][-1].num_features
+                block.f.append(torchvision.ops.SqueezeExcitation(channels, channels // 8))
+
+    return Excited
+
+
 def plain_residual():
     def init(self, channels, dilations, separable):
         nn.Module.__init__(self)
@@ -225,6 +241,7 @@ def main():
     p.add_argument("--bias-lr", type=float, metavar="MULT", help="BatchNorm biases at MULT times the lr")
     p.add_argument("--silu", action="store_true", help="SiLU instead of ReLU everywhere")
     p.add_argument("--repeat", nargs="+", default=[], metavar="STAGE", help="run these stages' Residual twice")
+    p.add_argument("--se", action="store_true", help="squeeze-and-excitation at the end of every Residual branch")
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast on the CPU too (training and evaluation)")
     args = p.parse_args(ours)
     for item in args.set:
@@ -244,6 +261,8 @@ def main():
         c.Net = spec_net(ARCH[args.arch])
     if args.repeat:
         c.Net = repeat_blocks(c.Net, args.repeat)
+    if args.se:
+        c.Net = squeeze_excite(c.Net)
     load = c.load_cifar10
     c.load_cifar10 = holdout_split(args.holdout)
     status = c.main(theirs)
