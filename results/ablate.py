@@ -10,9 +10,10 @@ the model for one of ARCH's layouts (written as stages of layers, see `spec_net`
 BatchNorm biases at MULT times the lr (an idea from airbench, not adopted). --silu puts SiLU where the
 Net has ReLU (not adopted). --bf16 runs training and evaluation under bfloat16 autocast on the CPU
 too (cifar_c1c4.py uses it on CUDA only). --repeat STAGE... runs the Residual block of each named stage twice, the
-second time with the same convolution weights and BatchNorms of its own (`repeat_blocks`). --se ends every Residual branch in a squeeze-and-excitation gate (`squeeze_excite`). The whitening
-init of the first conv, tested with a `--whiten` flag here (commit 5f129ca) and then adopted, is now
-HYP["whiten"]: `--set whiten=0` turns it off.
+second time with the same convolution weights and BatchNorms of its own (`repeat_blocks`). --linear-add drops the
+ReLU after each Residual's add (`linear_add`). --se ends every Residual branch in a squeeze-and-excitation gate
+(`squeeze_excite`; not adopted). The whitening init of the first conv, tested with a `--whiten` flag here
+(commit 5f129ca) and then adopted, is now HYP["whiten"]: `--set whiten=0` turns it off.
 """
 import argparse
 import ast
@@ -191,6 +192,12 @@ def plain_residual():
     c.Residual.forward = lambda self, x: F.relu(self.f(x))
 
 
+def linear_add():
+    """Residual blocks return x + f(x): no ReLU after the add, so the sum passes on unclipped (MobileNetV2's linear
+    bottleneck argument, for narrow layers where a ReLU loses information)."""
+    c.Residual.forward = lambda self, x: x + self.f(x)
+
+
 def bias_lr(mult):
     """BatchNorm biases at `mult` times the peak lr (airbench trains them 64x faster than the weights)."""
     def make_optimizer(model, hyp):
@@ -241,6 +248,7 @@ def main():
     p.add_argument("--bias-lr", type=float, metavar="MULT", help="BatchNorm biases at MULT times the lr")
     p.add_argument("--silu", action="store_true", help="SiLU instead of ReLU everywhere")
     p.add_argument("--repeat", nargs="+", default=[], metavar="STAGE", help="run these stages' Residual twice")
+    p.add_argument("--linear-add", action="store_true", help="no ReLU after each Residual's add")
     p.add_argument("--se", action="store_true", help="squeeze-and-excitation at the end of every Residual branch")
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast on the CPU too (training and evaluation)")
     args = p.parse_args(ours)
@@ -251,6 +259,8 @@ def main():
         c.HYP[key] = ast.literal_eval(value)
     if args.plain:
         plain_residual()
+    if args.linear_add:
+        linear_add()
     if args.bias_lr:
         bias_lr(args.bias_lr)
     if args.silu:
