@@ -11,9 +11,9 @@ BatchNorm biases at MULT times the lr (an idea from airbench, not adopted). --si
 Net has ReLU (not adopted). --bf16 runs training and evaluation under bfloat16 autocast on the CPU
 too (cifar_c1c4.py uses it on CUDA only). --repeat STAGE... runs the Residual block of each named stage twice, the
 second time with the same convolution weights and BatchNorms of its own (`repeat_blocks`). --linear-add drops the
-ReLU after each Residual's add (`linear_add`). --se ends every Residual branch in a squeeze-and-excitation gate
-(`squeeze_excite`; not adopted). The whitening init of the first conv, tested with a `--whiten` flag here
-(commit 5f129ca) and then adopted, is now HYP["whiten"]: `--set whiten=0` turns it off.
+ReLU after each Residual's add (`linear_add`; not adopted). --se ends every Residual branch in a
+squeeze-and-excitation gate (`squeeze_excite`; not adopted). The whitening init of the first conv, tested with a
+`--whiten` flag here (commit 5f129ca) and then adopted, is now HYP["whiten"]: `--set whiten=0` turns it off.
 """
 import argparse
 import ast
