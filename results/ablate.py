@@ -13,8 +13,9 @@ too (cifar_c1c4.py uses it on CUDA only). --repeat STAGE... runs the Residual bl
 second time with the same convolution weights and BatchNorms of its own (`repeat_blocks`). --linear-add drops the
 ReLU after each Residual's add (`linear_add`; not adopted). --se ends every Residual branch in a
 squeeze-and-excitation gate (`squeeze_excite`; not adopted). --dirac starts every convolution outside the
-Residual branches, except the whitened first, as the identity on its first channels (`dirac_init`). The whitening init of the first conv, tested with a
-`--whiten` flag here (commit 5f129ca) and then adopted, is now HYP["whiten"]: `--set whiten=0` turns it off.
+Residual branches, except the whitened first, as the identity on its first channels (`dirac_init`). --mixup
+ALPHA trains on mixtures of image pairs (`mixup`). The whitening init of the first conv, tested with a `--whiten`
+flag here (commit 5f129ca) and then adopted, is now HYP["whiten"]: `--set whiten=0` turns it off.
 """
 import argparse
 import ast
@@ -251,6 +252,29 @@ def silu():
     c.Residual.forward = lambda self, x: F.silu(x + self.f(x))
 
 
+def mixup(alpha):
+    """Train on convex mixtures of each batch with a shuffled copy of itself, the loss mixed in the same proportion
+    (Zhang et al. 2018), the proportion drawn from Beta(alpha, alpha) per batch from torch's generator (which a
+    checkpoint saves). Training accuracy is counted against the first image's label."""
+    beta = torch.distributions.Beta(torch.tensor(float(alpha)), torch.tensor(float(alpha)))
+
+    def train_step(model, ema, optimizer, scheduler, x, y, device, hyp):
+        lam, perm = beta.sample().item(), torch.randperm(len(y), device=y.device)
+        with c.autocast(device):
+            logits = model(lam * x + (1 - lam) * x[perm])
+            ce = lambda target: F.cross_entropy(logits, target, label_smoothing=hyp["label_smoothing"])  # noqa: E731
+            loss = lam * ce(y) + (1 - lam) * ce(y[perm])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        if ema is not None:
+            ema.update_parameters(model)
+        return loss.detach(), logits.detach()
+
+    c.train_step = train_step
+
+
 def bf16_everywhere():
     """bfloat16 autocast on every device; cifar_c1c4.py enables it on CUDA only."""
     c.autocast = lambda device: torch.autocast(device.type, dtype=torch.bfloat16)
@@ -270,6 +294,7 @@ def main():
     p.add_argument("--linear-add", action="store_true", help="no ReLU after each Residual's add")
     p.add_argument("--se", action="store_true", help="squeeze-and-excitation at the end of every Residual branch")
     p.add_argument("--dirac", action="store_true", help="identity init of the convolutions outside Residuals")
+    p.add_argument("--mixup", type=float, metavar="ALPHA", help="mixup with Beta(ALPHA, ALPHA) proportions")
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast on the CPU too (training and evaluation)")
     args = p.parse_args(ours)
     for item in args.set:
@@ -287,6 +312,8 @@ def main():
         silu()
     if args.bf16:
         bf16_everywhere()
+    if args.mixup:
+        mixup(args.mixup)
     if args.arch:
         c.Net = spec_net(ARCH[args.arch])
     if args.repeat:
