@@ -174,8 +174,12 @@ def make_train_loader(images, labels, hyp, batch_size, workers, seed, device):
         generator=torch.Generator().manual_seed(seed))
 
 
-def make_test_batches(images, labels, batch_size=1000):
-    """The test set, normalised once: it has no randomness, so nothing is redone per epoch."""
+def make_test_batches(images, labels, batch_size=128):
+    """The test set, normalised once: it has no randomness, so nothing is redone per epoch.
+
+    Batches of 128 keep a CPU's activations in its cache: on this project's CPU the 10,000 test images took
+    about 12 s in batches of 1000 and 6 s in batches of 128 (results/speed/eval-batch-cpu.txt).
+    """
     x = normalised(images)
     y = torch.as_tensor(np.asarray(labels, dtype=np.int64))
     return list(zip(x.split(batch_size), y.split(batch_size)))

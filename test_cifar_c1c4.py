@@ -305,6 +305,20 @@ def test_weight_decay_skips_batchnorm_and_biases():
     assert all(p.ndim > 1 for p in decayed["params"]) and all(p.ndim == 1 for p in plain["params"])
 
 
+def test_evaluation_does_not_depend_on_the_batching():
+    torch.manual_seed(0)
+    model = c.Net().to(memory_format=torch.channels_last)
+    model(torch.randn(8, 3, 32, 32) * 3 + 1)  # training mode: BatchNorm's running statistics move off 0 and 1
+    images = np.stack([image(seed) for seed in range(10)])
+    labels = np.arange(10)
+    results = [c.evaluate(model, c.make_test_batches(images, labels, size), torch.device("cpu"))
+               for size in (3, 10)]
+    assert len(c.make_test_batches(images, labels, 3)) == 4
+    (loss_a, acc_a, pred_a), (loss_b, acc_b, pred_b) = results
+    assert loss_a == pytest.approx(loss_b, rel=1e-5) and acc_a == acc_b and torch.equal(pred_a, pred_b)
+    assert not model.training
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The command line, end to end, on a tiny fake CIFAR-10 folder
 
