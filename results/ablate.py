@@ -197,7 +197,7 @@ def dirac_init(net):
             with torch.no_grad():
                 for conv in convs:
                     kept = min(conv.in_channels // conv.groups, conv.out_channels) * conv.groups
-                    nn.init.dirac_(conv.weight[:kept], groups=conv.groups if conv.groups > 1 else 1)
+                    nn.init.dirac_(conv.weight[:kept], groups=conv.groups)
 
     return Dirac
 
