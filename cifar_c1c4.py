@@ -46,12 +46,14 @@ MEAN = (0.4914, 0.4822, 0.4465)  # official CIFAR-10 training set, per channel, 
 STD = (0.2470, 0.2435, 0.2616)
 
 HYP = {
-    # optimisation: Nesterov SGD, linear warm-up then linear decay to zero over the whole run
+    # optimisation: Muon for the dense and pointwise convolutions, Nesterov SGD for the rest, linear warm-up then
+    # linear decay to zero over the whole run
     "epochs": 80,
     "batch_size": 128,  # beat 256 (at lr 0.2) on the hold-out over two seeds; as fast end to end on a CPU
-    "lr": 0.2,  # beat 0.1 on the hold-out (two seeds); 20-epoch two-seed means: 82.26 against 82.14 %
+    "lr": 0.2,  # SGD's; beat 0.1 on the hold-out (two seeds); 20-epoch two-seed means: 82.26 against 82.14 %
+    "muon_lr": 0.03,  # Muon's peak; beat SGD on the hold-out after 20 epochs by 0.32 and 0.96 points (two seeds)
     "momentum": 0.9,
-    "weight_decay": 5e-4,  # on convolution and linear weights only, not on BatchNorm or biases
+    "weight_decay": 5e-4,  # on SGD's weights (depthwise filters, classifier), not on BatchNorm or biases
     "warmup": 0.15,  # fraction of all steps spent warming up
     "label_smoothing": 0.1,
     "ema_decay": 0.99,  # per step; the averaged weights are the ones evaluated and saved as `model`
@@ -394,18 +396,54 @@ def autocast(device):
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
 
 
+def orthogonalised(g, steps=5):
+    """Roughly U V^T of g = U S V^T (its singular values all pushed to between about 0.7 and 1.2), by the quintic
+    Newton-Schulz iteration of Keller Jordan's Muon, which needs only matrix products."""
+    a, b, c = 3.4445, -4.7750, 2.0315
+    wide = g.size(0) <= g.size(1)
+    x = g / (g.norm() + 1e-7) if wide else (g / (g.norm() + 1e-7)).T
+    for _ in range(steps):
+        gram = x @ x.T
+        x = a * x + (b * gram + c * gram @ gram) @ x
+    return x if wide else x.T
+
+
+class MuonSGD(torch.optim.SGD):
+    """Nesterov SGD, except for parameter groups marked "muon": there each filter bank's Nesterov momentum,
+    as a matrix of output channels by inputs, is orthogonalised before the step, so that every direction of the
+    update moves at the same rate (Muon), and the weight is first rescaled to norm sqrt(output channels). A
+    BatchNorm follows each such convolution, so only the weight's direction matters: the fixed norm does what
+    weight decay does for SGD, and the group's lr is about the angle the filters turn per step."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in (g for g in self.param_groups if g.get("muon")):
+            for p in (p for p in group["params"] if p.grad is not None):
+                buf = self.state[p].setdefault("muon_buffer", torch.zeros_like(p))
+                buf.mul_(group["momentum"]).add_(p.grad)
+                update = orthogonalised(p.grad.add(buf, alpha=group["momentum"]).reshape(len(p), -1))
+                p.mul_(len(p) ** 0.5 / p.norm()).add_(update.view_as(p), alpha=-group["lr"])
+                p.grad = None  # done: the SGD step below skips it
+        return super().step(closure)
+
+
 def make_optimizer(model, hyp):
-    weights = [p for p in model.parameters() if p.ndim > 1]
+    """Muon for the dense and pointwise convolutions; Nesterov SGD for the depthwise filters (nine weights each,
+    nothing to orthogonalise across inputs), the classifier, and BatchNorm."""
+    muon = [m.weight for m in model.modules() if isinstance(m, nn.Conv2d) and m.groups == 1]
+    ids = {id(p) for p in muon}
+    weights = [p for p in model.parameters() if p.ndim > 1 and id(p) not in ids]
     others = [p for p in model.parameters() if p.ndim <= 1]
-    return torch.optim.SGD([{"params": weights, "weight_decay": hyp["weight_decay"]},
-                            {"params": others, "weight_decay": 0.0}],
-                           lr=hyp["lr"], momentum=hyp["momentum"], nesterov=True)
+    return MuonSGD([{"params": weights, "weight_decay": hyp["weight_decay"]},
+                    {"params": others, "weight_decay": 0.0},
+                    {"params": muon, "weight_decay": 0.0, "muon": True}],
+                   lr=hyp["lr"], momentum=hyp["momentum"], nesterov=True)
 
 
 def make_scheduler(optimizer, hyp, steps_per_epoch):
     return torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=hyp["lr"], total_steps=hyp["epochs"] * steps_per_epoch, pct_start=hyp["warmup"],
-        anneal_strategy="linear", cycle_momentum=False)
+        optimizer, max_lr=[hyp["lr"], hyp["lr"], hyp["muon_lr"]], total_steps=hyp["epochs"] * steps_per_epoch,
+        pct_start=hyp["warmup"], anneal_strategy="linear", cycle_momentum=False)
 
 
 def make_ema(model, hyp):
@@ -807,6 +845,11 @@ def run(args):
         if fixed:
             raise UsageError(f"--resume continues a run with its own settings and folder; drop {', '.join(fixed)} "
                              f"(to train differently, start a new run).")
+        if "muon_lr" not in ckpt["hyp"]:
+            raise UsageError(f"`{args.resume}` was written by an older version of this script, which trained every "
+                             f"weight with SGD; this one trains the convolutions with Muon, so it cannot continue "
+                             f"that run. `--eval {args.resume}` still works; to continue the run, use the version "
+                             f"that started it (before 2026-11-28's Muon), or start a new run.")
         if ckpt["epoch"] >= ckpt["hyp"]["epochs"]:
             print(f"{args.resume} already finished its {ckpt['hyp']['epochs']} epochs; nothing to do.")
             return 0

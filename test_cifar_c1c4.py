@@ -287,9 +287,10 @@ def test_a_few_steps_lower_the_loss():
 def test_schedule_warms_up_then_decays_to_zero_over_the_whole_run():
     optimizer = c.make_optimizer(c.Net(), c.HYP)
     scheduler = c.make_scheduler(optimizer, hyp(epochs=4), steps_per_epoch=25)
-    lrs = []
+    lrs, muon_lrs = [], []
     for _ in range(100):
         lrs.append(optimizer.param_groups[0]["lr"])
+        muon_lrs.append(optimizer.param_groups[2]["lr"])
         optimizer.step()
         scheduler.step()
     peak = int(np.argmax(lrs))
@@ -297,12 +298,40 @@ def test_schedule_warms_up_then_decays_to_zero_over_the_whole_run():
     assert all(a <= b for a, b in zip(lrs[:peak], lrs[1:peak + 1]))
     assert all(a >= b for a, b in zip(lrs[peak:], lrs[peak + 1:]))
     assert lrs[-1] < 1e-3 * c.HYP["lr"]
+    assert muon_lrs == pytest.approx([lr * c.HYP["muon_lr"] / c.HYP["lr"] for lr in lrs])  # the same schedule
 
 
-def test_weight_decay_skips_batchnorm_and_biases():
-    decayed, plain = c.make_optimizer(c.Net(), c.HYP).param_groups
-    assert decayed["weight_decay"] == c.HYP["weight_decay"] and plain["weight_decay"] == 0
+def test_optimizer_groups_muon_for_dense_convs_sgd_for_the_rest():
+    model = c.Net()
+    decayed, plain, muon = c.make_optimizer(model, c.HYP).param_groups
+    assert decayed["weight_decay"] == c.HYP["weight_decay"] and plain["weight_decay"] == muon["weight_decay"] == 0
+    dense = [m.weight for m in model.modules() if isinstance(m, nn.Conv2d) and m.groups == 1]
+    assert muon["muon"] and [id(p) for p in muon["params"]] == [id(p) for p in dense]
     assert all(p.ndim > 1 for p in decayed["params"]) and all(p.ndim == 1 for p in plain["params"])
+    grouped = [id(p) for g in (decayed, plain, muon) for p in g["params"]]
+    assert sorted(grouped) == sorted(id(p) for p in model.parameters())  # each parameter exactly once
+
+
+@pytest.mark.parametrize("shape", [(40, 144), (144, 40)])
+def test_orthogonalised_brings_every_singular_value_near_one(shape):
+    torch.manual_seed(0)
+    g = torch.randn(*shape) * torch.logspace(-2, 0, shape[1])  # singular values spread over two decades
+    s = torch.linalg.svdvals(c.orthogonalised(g))
+    assert s.min() > 0.6 and s.max() < 1.25 and c.orthogonalised(g).shape == g.shape
+
+
+def test_muon_step_fixes_the_norm_then_steps_along_the_orthogonalised_momentum():
+    torch.manual_seed(0)
+    conv = nn.Conv2d(8, 16, 3, bias=False)
+    with torch.no_grad():
+        conv.weight.mul_(5.0)
+    before, grad = conv.weight.detach().clone(), torch.randn_like(conv.weight)
+    optimizer = c.MuonSGD([{"params": [conv.weight], "muon": True}], lr=0.1, momentum=0.9, nesterov=True)
+    conv.weight.grad = grad.clone()
+    optimizer.step()
+    # first step: the buffer is the gradient, Nesterov adds 0.9 of it again, which the orthogonalisation scales away
+    expected = before * 4.0 / before.norm() - 0.1 * c.orthogonalised(grad.reshape(16, -1)).view_as(grad)
+    assert torch.allclose(conv.weight, expected, atol=1e-6)
 
 
 def test_evaluation_does_not_depend_on_the_batching():
@@ -420,6 +449,17 @@ def test_resume_refuses_a_checkpoint_older_than_last(fake_cifar, tmp_path, capsy
     fails_cleanly(["--resume", str(out / "old.pt"), "--data-dir", fake_cifar], capsys, "holds epoch 3",
                   "overwrite")
     assert len((out / "metrics.csv").read_text().splitlines()) == 4  # nothing lost
+
+
+def test_resume_refuses_a_checkpoint_of_the_sgd_only_version(fake_cifar, tmp_path, capsys):
+    out = tmp_path / "run"
+    c.main(train_args(fake_cifar, out, epochs=2))
+    old = torch.load(out / "last.pt", weights_only=True)
+    old["epoch"], old["history"] = 1, old["history"][:1]
+    del old["hyp"]["muon_lr"]
+    torch.save(old, tmp_path / "sgd.pt")
+    fails_cleanly(["--resume", str(tmp_path / "sgd.pt"), "--data-dir", fake_cifar], capsys, "older version",
+                  "Muon", "--eval")
 
 
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
