@@ -400,8 +400,9 @@ def orthogonalised(g, steps=5):
     """Roughly U V^T of g = U S V^T (its singular values all pushed to between about 0.7 and 1.2), by the quintic
     Newton-Schulz iteration of Keller Jordan's Muon, which needs only matrix products."""
     a, b, c = 3.4445, -4.7750, 2.0315
-    wide = g.size(0) <= g.size(1)
-    x = g / (g.norm() + 1e-7) if wide else (g / (g.norm() + 1e-7)).T
+    wide = g.size(0) <= g.size(1)  # iterate on the smaller Gram matrix
+    x = g / (g.norm() + 1e-7)  # Frobenius norm 1, so no singular value is above 1
+    x = x if wide else x.T
     for _ in range(steps):
         gram = x @ x.T
         x = a * x + (b * gram + c * gram @ gram) @ x
@@ -800,7 +801,8 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--epochs", type=int, help=f"training epochs (default {HYP['epochs']})")
     p.add_argument("--batch-size", type=int, help=f"default {HYP['batch_size']}")
-    p.add_argument("--lr", type=float, help=f"peak learning rate (default {HYP['lr']})")
+    p.add_argument("--lr", type=float, help=f"SGD's peak learning rate (default {HYP['lr']}; Muon's is "
+                                              f"HYP['muon_lr'], {HYP['muon_lr']})")
     p.add_argument("--seed", type=int, help="default 0")
     p.add_argument("--workers", type=int, help="DataLoader workers (default: spare cores)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"],
