@@ -14,8 +14,9 @@ second time with the same convolution weights and BatchNorms of its own (`repeat
 ReLU after each Residual's add (`linear_add`; not adopted). --se ends every Residual branch in a
 squeeze-and-excitation gate (`squeeze_excite`; not adopted). --dirac starts every convolution outside the
 Residual branches, except the whitened first, as the identity on its first channels (`dirac_init`). --mixup
-ALPHA trains on mixtures of image pairs (`mixup`). --muon LR trains the dense and pointwise convolutions with Muon
-(`muon`). The whitening init of the first conv, tested with a `--whiten`
+ALPHA trains on mixtures of image pairs (`mixup`). Muon for the dense and pointwise convolutions, tested with a
+`--muon LR` flag here (commit c2acb59, cpu-20) and then adopted, is now the product's `MuonSGD`: `--set muon_lr=X`
+changes its rate. The whitening init of the first conv, tested with a `--whiten`
 flag here (commit 5f129ca) and then adopted, is now HYP["whiten"]: `--set whiten=0` turns it off.
 """
 import argparse
@@ -271,54 +272,6 @@ def mixup(alpha):
     c.train_step = mixed_train_step
 
 
-def muon(lr):
-    """Keller Jordan's Muon for the dense and pointwise convolutions (groups 1; not the depthwise ones, whose
-    filters share no input): each step's Nesterov momentum (HYP's 0.9) is orthogonalised by five Newton-Schulz
-    iterations, and the weight is first rescaled to norm sqrt(out channels), as in airbench94_muon (a BatchNorm
-    follows every convolution, so only its direction matters and weight decay has nothing to do). Everything else
-    stays on the product's SGD. `lr` is Muon's peak rate on the same OneCycle schedule: about the angle each
-    filter turns per step (SGD's equilibrium rate at lr 0.2 and weight decay 5e-4 is about 0.01)."""
-    def orthogonalised(g, steps=5):
-        a, b, c_ = 3.4445, -4.7750, 2.0315  # the quintic's coefficients from the Muon write-up
-        x = g / (g.norm() + 1e-7)
-        wide = x.size(0) <= x.size(1)
-        x = x if wide else x.T
-        for _ in range(steps):
-            gram = x @ x.T
-            x = a * x + (b * gram + c_ * gram @ gram) @ x
-        return x if wide else x.T
-
-    class MuonSGD(torch.optim.SGD):
-        @torch.no_grad()
-        def step(self, closure=None):
-            for group in [g for g in self.param_groups if g.get("muon")]:
-                for p in [p for p in group["params"] if p.grad is not None]:
-                    buf = self.state[p].setdefault("muon_buffer", torch.zeros_like(p))
-                    buf.mul_(group["momentum"]).add_(p.grad)
-                    g = p.grad.add(buf, alpha=group["momentum"]).reshape(len(p), -1)
-                    p.mul_(len(p) ** 0.5 / p.norm())
-                    p.add_(orthogonalised(g).view_as(p), alpha=-group["lr"])
-                    p.grad = None  # SGD skips it
-            return super().step(closure)
-
-    def make_optimizer(model, hyp):
-        convs = [m.weight for m in model.modules() if isinstance(m, nn.Conv2d) and m.groups == 1]
-        ids = {id(p) for p in convs}
-        weights = [p for p in model.parameters() if p.ndim > 1 and id(p) not in ids]
-        others = [p for p in model.parameters() if p.ndim <= 1]
-        return MuonSGD([{"params": convs, "weight_decay": 0.0, "muon": True},
-                        {"params": weights, "weight_decay": hyp["weight_decay"]},
-                        {"params": others, "weight_decay": 0.0}],
-                       lr=hyp["lr"], momentum=hyp["momentum"], nesterov=True)
-
-    def make_scheduler(optimizer, hyp, steps_per_epoch):
-        return torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=[lr, hyp["lr"], hyp["lr"]], total_steps=hyp["epochs"] * steps_per_epoch,
-            pct_start=hyp["warmup"], anneal_strategy="linear", cycle_momentum=False)
-
-    c.make_optimizer, c.make_scheduler = make_optimizer, make_scheduler
-
-
 def bf16_everywhere():
     """bfloat16 autocast on every device; cifar_c1c4.py enables it on CUDA only."""
     c.autocast = lambda device: torch.autocast(device.type, dtype=torch.bfloat16)
@@ -339,7 +292,6 @@ def main():
     p.add_argument("--se", action="store_true", help="squeeze-and-excitation at the end of every Residual branch")
     p.add_argument("--dirac", action="store_true", help="identity init of the convolutions outside Residuals")
     p.add_argument("--mixup", type=float, metavar="ALPHA", help="mixup with Beta(ALPHA, ALPHA) proportions")
-    p.add_argument("--muon", type=float, metavar="LR", help="Muon at peak LR for the dense and pointwise convs")
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast on the CPU too (training and evaluation)")
     args = p.parse_args(ours)
     for item in args.set:
@@ -359,8 +311,6 @@ def main():
         bf16_everywhere()
     if args.mixup:
         mixup(args.mixup)
-    if args.muon:
-        muon(args.muon)
     if args.arch:
         c.Net = spec_net(ARCH[args.arch])
     if args.repeat:
