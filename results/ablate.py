@@ -16,9 +16,9 @@ squeeze-and-excitation gate (`squeeze_excite`; not adopted). --dirac starts ever
 Residual branches, except the whitened first, as the identity on its first channels (`dirac_init`). --mixup
 ALPHA trains on mixtures of image pairs (`mixup`). Muon for the dense and pointwise convolutions, tested with a
 `--muon LR` flag here (commit c2acb59, cpu-20) and then adopted, is now the product's `MuonSGD`: `--set muon_lr=X`
-changes its rate, and --muon-momentum BETA its momentum alone (`muon_momentum`). The whitening init of the
-first conv, tested with a `--whiten` flag here (commit 5f129ca) and then adopted, is now HYP["whiten"]:
-`--set whiten=0` turns it off.
+changes its rate, and --muon-momentum BETA its momentum alone (`muon_momentum`; 0.95 not adopted). The
+whitening init of the first conv, tested with a `--whiten` flag here (commit 5f129ca) and then adopted, is now
+HYP["whiten"]: `--set whiten=0` turns it off.
 """
 import argparse
 import ast
