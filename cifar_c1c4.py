@@ -748,7 +748,7 @@ def benchmark(args, hyp, seed, out, device):
     except UsageError:
         rng = np.random.default_rng(seed)
         images, labels = rng.integers(0, 256, (10_000, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 10_000)
-        source = "random uint8 images (no CIFAR-10 found)"
+        source = f"random uint8 images (no intact CIFAR-10 in {args.data_dir})"  # missing, or not the official files
     loader = make_train_loader(images, labels, hyp, hyp["batch_size"], args.workers, seed, device)
     model = Net(hyp["widths"], hyp["transitions"]).to(device, memory_format=torch.channels_last)
     ema, optimizer = make_ema(model, hyp), make_optimizer(model, hyp)
