@@ -16,7 +16,8 @@ squeeze-and-excitation gate (`squeeze_excite`; not adopted). --dirac starts ever
 Residual branches, except the whitened first, as the identity on its first channels (`dirac_init`). --mixup
 ALPHA trains on mixtures of image pairs (`mixup`). Muon for the dense and pointwise convolutions, tested with a
 `--muon LR` flag here (commit c2acb59, cpu-20) and then adopted, is now the product's `MuonSGD`: `--set muon_lr=X`
-changes its rate, and --muon-momentum BETA its momentum alone (`muon_momentum`; 0.95 not adopted). The
+changes its rate, and --muon-momentum BETA its momentum alone (`muon_momentum`; 0.95 not adopted).
+--freeze-whiten keeps the whitened first convolution fixed at its init (`freeze_whiten`). The
 whitening init of the first conv, tested with a `--whiten` flag here (commit 5f129ca) and then adopted, is now
 HYP["whiten"]: `--set whiten=0` turns it off.
 """
@@ -288,6 +289,19 @@ def mixup(alpha):
     c.train_step = mixed_train_step
 
 
+def freeze_whiten():
+    """Keep the first convolution at its whitening init: its weights get no gradient and never move (airbench94
+    freezes its whitening layer the same way). Only for a fresh run: a resumed one would train them again. The
+    frozen 432 weights drop out of count_params' total, though they still count against the task's budget."""
+    whiten_ = c.whiten_
+
+    def whiten_frozen_(conv, images, eps=1e-2):
+        whiten_(conv, images, eps)
+        conv.weight.requires_grad_(False)
+
+    c.whiten_ = whiten_frozen_
+
+
 def bf16_everywhere():
     """bfloat16 autocast on every device; cifar_c1c4.py enables it on CUDA only."""
     c.autocast = lambda device: torch.autocast(device.type, dtype=torch.bfloat16)
@@ -309,6 +323,7 @@ def main():
     p.add_argument("--dirac", action="store_true", help="identity init of the convolutions outside Residuals")
     p.add_argument("--mixup", type=float, metavar="ALPHA", help="mixup with Beta(ALPHA, ALPHA) proportions")
     p.add_argument("--muon-momentum", type=float, metavar="BETA", help="momentum of Muon's groups only")
+    p.add_argument("--freeze-whiten", action="store_true", help="the whitened first conv stays at its init")
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast on the CPU too (training and evaluation)")
     args = p.parse_args(ours)
     for item in args.set:
@@ -328,6 +343,8 @@ def main():
         silu()
     if args.bf16:
         bf16_everywhere()
+    if args.freeze_whiten:
+        freeze_whiten()
     if args.mixup:
         mixup(args.mixup)
     if args.arch:
