@@ -392,6 +392,15 @@ def pick_device(name):
     return torch.device(name)
 
 
+def device_name(device):
+    """The GPU's name, or the CPU's architecture and the instruction set PyTorch's kernels use (AVX2, AVX512, ...):
+    this project's CPU machine comes up on hosts whose speeds differ by up to 3x, and logs must tell them apart."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    cpu = platform.processor() or platform.machine()
+    return f"{cpu} {torch.backends.cpu.get_cpu_capability()}" if device.type == "cpu" else cpu
+
+
 def autocast(device):
     """bfloat16 mixed precision on CUDA (no loss scaling needed); full precision elsewhere."""
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
@@ -674,8 +683,9 @@ def train(args, hyp, seed, out, device, ckpt=None):
         save_augmentations(train_x, hyp, os.path.join(out, "augmentations.png"))
     evaluated = ema.module if ema is not None else model
     resuming = f", resuming at epoch {start} of {hyp['epochs']}" if ckpt is not None else ""
-    print(f"{count_params(model):,} parameters, device {device}, {len(loader.dataset):,} training images, "
-          f"batch {hyp['batch_size']}, {args.workers} workers, {torch.get_num_threads()} threads, out {out}{resuming}")
+    print(f"{count_params(model):,} parameters, device {device} ({device_name(device)}), {len(loader.dataset):,} "
+          f"training images, batch {hyp['batch_size']}, {args.workers} workers, {torch.get_num_threads()} threads, "
+          f"out {out}{resuming}")
     try:
         for epoch in range(start, hyp["epochs"] + 1):
             t0 = time.time()
@@ -776,8 +786,7 @@ def benchmark(args, hyp, seed, out, device):
     full = timed_images(compute_step, BENCH_SECONDS, sync)
     result = {"data_img_s": round(data, 1), "compute_img_s": round(compute, 1), "train_img_s": round(full, 1),
               "ratio": round(full / compute, 3), "epoch_seconds": round(50_000 / full, 1), "device": str(device),
-              "device_name": torch.cuda.get_device_name() if device.type == "cuda" else
-              (platform.processor() or platform.machine()), "cpu_count": os.cpu_count(),
+              "device_name": device_name(device), "cpu_count": os.cpu_count(),
               "threads": torch.get_num_threads(), "batch_size": hyp["batch_size"], "workers": args.workers,
               "torch": torch.__version__, "data": source}
     print(f"data pipeline alone   {data:8.0f} img/s  ({args.workers} workers, {source})\n"

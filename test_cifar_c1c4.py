@@ -391,6 +391,7 @@ def test_training_writes_every_output_file(fake_cifar, tmp_path, monkeypatch, ca
     assert lines[0] == "epoch,lr,train_loss,train_acc,test_loss,test_acc,seconds" and len(lines) == 2
     printed = capsys.readouterr().out
     assert "epoch   1/1" in printed and "img/s" in printed
+    assert f"device cpu ({c.device_name(torch.device('cpu'))})" in printed  # says which kind of host trained it
     assert "final test accuracy" in printed and "per class: airplane" in printed
 
 
@@ -489,6 +490,7 @@ def test_benchmark_writes_its_json(tmp_path, monkeypatch, capsys):
     seconds, rate = result["epoch_seconds"], result["train_img_s"]
     assert rate > 0 and abs(seconds * rate - 50_000) <= 0.05 * (seconds + rate) + 0.01
     assert "random uint8" in result["data"]
+    assert result["device_name"].endswith(torch.backends.cpu.get_cpu_capability())  # which kind of CPU host it was
     assert "implied epoch" in capsys.readouterr().out
 
 
