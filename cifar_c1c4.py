@@ -790,7 +790,8 @@ def benchmark(args, hyp, seed, out, device):
               "threads": torch.get_num_threads(), "batch_size": hyp["batch_size"], "workers": args.workers,
               "torch": torch.__version__, "data": source}
     print(f"data pipeline alone   {data:8.0f} img/s  ({args.workers} workers, {source})\n"
-          f"training step alone   {compute:8.0f} img/s  (fixed batch of {hyp['batch_size']} on {device})\n"
+          f"training step alone   {compute:8.0f} img/s  (fixed batch of {hyp['batch_size']} on {device}, "
+          f"{device_name(device)})\n"
           f"full training steps   {full:8.0f} img/s  = {full / compute:.2f} of compute-only\n"
           f"implied epoch         {50_000 / full:8.1f} s for 50,000 images")
     write_atomic(os.path.join(out, "benchmark.json"), lambda tmp: write_text(tmp, json.dumps(result, indent=2)))
