@@ -61,6 +61,24 @@ def test_whitening_gives_the_first_layer_decorrelated_unit_variance_outputs():
     assert torch.equal(conv.weight[k:], -conv.weight[:k])
 
 
+@pytest.mark.parametrize("size, dilation, padded, groups", [(32, 2, True, 1), (32, 2, False, 1), (28, 6, False, 8),
+                                                             (8, 3, True, 8), (9, 4, True, 1)])
+def test_space_to_batch_computes_the_dilated_convolution_and_its_gradients(size, dilation, padded, groups):
+    conv = c.Conv3x3(8, 8, dilation, padded, groups).double()
+    for memory_format in (torch.contiguous_format, torch.channels_last):
+        x = torch.randn(2, 8, size, size, dtype=torch.float64).to(memory_format=memory_format).requires_grad_()
+        reference, ours = nn.Conv2d.forward(conv, x), conv(x)
+        assert type(ours.grad_fn) is not type(reference.grad_fn)  # the space-to-batch path did run
+        assert reference.shape[-1] == size - (0 if padded else 2 * dilation)
+        assert torch.allclose(ours, reference, atol=1e-12)
+        g = torch.randn_like(reference)
+        for mine, theirs in zip(torch.autograd.grad((ours * g).sum(), (x, conv.weight)),
+                                torch.autograd.grad((reference * g).sum(), (x, conv.weight))):
+            assert torch.allclose(mine, theirs, atol=1e-10)
+        with torch.no_grad():
+            assert torch.allclose(conv(x), reference, atol=1e-12)
+
+
 def test_parameter_budget_and_report_total():
     model = c.Net()
     params = sum(p.numel() for p in model.parameters())

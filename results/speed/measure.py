@@ -38,10 +38,20 @@ def images_per_second(step, batch, seconds):
     return n / (time.perf_counter() - start)
 
 
-def train_rate(batch=c.HYP["batch_size"], channels_last=True, threads=2, compile=False, seconds=5.0, net=c.Net):
+def natively_dilated(model):
+    """The model with its dilated convolutions computed by nn.Conv2d itself, not by Conv3x3's space-to-batch."""
+    for m in model.modules():
+        if isinstance(m, c.Conv3x3):
+            m.__class__ = nn.Conv2d
+    return model
+
+
+def train_rate(batch=c.HYP["batch_size"], channels_last=True, threads=2, compile=False, seconds=5.0, net=c.Net,
+               native=False):
     torch.set_num_threads(threads)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     model = net().to(memory_format=fmt)
+    model = natively_dilated(model) if native else model
     ema, optimizer = c.make_ema(model, c.HYP), c.make_optimizer(model, c.HYP)
     scheduler = torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1.0)
     run = torch.compile(model) if compile else model
@@ -61,9 +71,10 @@ def fuse_conv_bn(model):
     return model
 
 
-def eval_rate(fused=False, grad_mode="inference", batch=1000, seconds=5.0):
+def eval_rate(fused=False, grad_mode="inference", batch=1000, seconds=5.0, native=False):
     torch.set_num_threads(2)
     model = c.Net().to(memory_format=torch.channels_last).eval()
+    model = natively_dilated(model) if native else model
     model = fuse_conv_bn(model) if fused else model
     x = torch.randn(batch, 3, 32, 32).to(memory_format=torch.channels_last)
     mode = torch.inference_mode if grad_mode == "inference" else torch.no_grad
@@ -115,11 +126,13 @@ def main():
     other_batches = [b for b in (128, 256, 512) if b != c.HYP["batch_size"]]
     cases = {
         default: lambda: train_rate(seconds=s),
+        "train: dilated convolutions natively (no space-to-batch)": lambda: train_rate(native=True, seconds=s),
         "train: contiguous (NCHW) memory format": lambda: train_rate(channels_last=False, seconds=s),
         "train: 1 thread": lambda: train_rate(threads=1, seconds=s),
         **{f"train: batch {b}": (lambda b=b: train_rate(batch=b, seconds=s)) for b in other_batches},
         "train: torch.compile": lambda: train_rate(compile=True, seconds=s),
         "eval: default (inference_mode, batch 1000)": lambda: eval_rate(seconds=s),
+        "eval: dilated convolutions natively (no space-to-batch)": lambda: eval_rate(native=True, seconds=s),
         "eval: torch.no_grad": lambda: eval_rate(grad_mode="no_grad", seconds=s),
         "eval: BatchNorm folded into convolutions": lambda: eval_rate(fused=True, seconds=s),
     }
