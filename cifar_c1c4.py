@@ -193,11 +193,14 @@ def make_test_batches(images, labels, batch_size=128):
 
 
 class Conv3x3(nn.Conv2d):
-    """A 3x3 convolution without bias, padded by its dilation d or not at all. Dilated and trained on the CPU, it runs as an undilated
-    convolution over the map's d x d interleaved sub-maps (space-to-batch, the identity behind TensorFlow's
-    atrous_conv2d): the same sums, but oneDNN then computes the gradients with its fast kernels, not the generic
-    GEMM it uses for dilated ones on CPUs without AVX-512. That trains 1.6x faster on such a CPU; without gradients
-    the reshuffles cost more than they save (results/speed/cpu-avx2.txt, atrous-avx2.txt)."""
+    """A 3x3 convolution without bias, padded by its dilation d or not at all.
+
+    Dilated and trained on the CPU, it runs as an undilated convolution over the map's d x d interleaved sub-maps
+    (space-to-batch, the identity behind TensorFlow's atrous_conv2d): the same sums, but oneDNN then computes the
+    gradients with its fast kernels, not the generic GEMM it uses for dilated ones on CPUs without AVX-512. That
+    trains 1.6x faster on such a CPU; without gradients the reshuffles cost more than they save
+    (results/speed/cpu-avx2.txt, atrous-avx2.txt).
+    """
 
     def __init__(self, c_in, c_out, dilation=1, padded=True, groups=1):
         super().__init__(c_in, c_out, 3, padding=dilation if padded else 0, dilation=dilation, groups=groups,

@@ -8,13 +8,13 @@ its JIT kernels (results/speed/onednn_kernels.py).
 """
 import os
 import sys
-import time
 
 import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 import cifar_c1c4 as c  # noqa: E402
+from measure import images_per_second  # noqa: E402
 
 
 def dilated_convs(model, size=32):
@@ -29,15 +29,8 @@ def dilated_convs(model, size=32):
 
 
 def milliseconds(forward, x, seconds=2.0):
-    def step():
-        forward(x).sum().backward()
-
-    step()
-    start, n = time.perf_counter(), 0
-    while time.perf_counter() - start < seconds:
-        step()
-        n += 1
-    return (time.perf_counter() - start) / n * 1000
+    """Time of one forward and backward pass, from measure.py's timing loop."""
+    return 1000 / images_per_second(lambda: forward(x).sum().backward(), 1, seconds)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ through different code; this shows which layers fall back to its generic im2col 
 """
 import collections
 import os
+import re
 import subprocess
 import sys
 
@@ -36,7 +37,6 @@ def run_steps(native):
 
 def layer(shape):
     """'g80mb128_ic80oc80_ih16oh16kh3sh1dh1ph2_...' -> 'depthwise 80ch 16->16 3x3 d2' (oneDNN's dh is d - 1)."""
-    import re
     f = dict(re.findall(r"([a-z]+)(\d+)", shape))
     kind = "depthwise" if "g" in f else "dense"
     return f"{kind} {f['ic']}->{f['oc']}ch {f['ih']}->{f['oh']}px {f['kh']}x{f['kw']} d{int(f['dh']) + 1}"
