@@ -17,6 +17,7 @@ Residual branches, except the whitened first, as the identity on its first chann
 ALPHA trains on mixtures of image pairs (`mixup`). Muon for the dense and pointwise convolutions, tested with a
 `--muon LR` flag here (commit c2acb59, cpu-20) and then adopted, is now the product's `MuonSGD`: `--set muon_lr=X`
 changes its rate, and --muon-momentum BETA its momentum alone (`muon_momentum`; 0.95 not adopted).
+--dw-relu puts a BatchNorm and a ReLU after every depthwise convolution (`depthwise_bn_relu`).
 --freeze-whiten keeps the whitened first convolution fixed at its init (`freeze_whiten`). The
 whitening init of the first conv, tested with a `--whiten` flag here (commit 5f129ca) and then adopted, is now
 HYP["whiten"]: `--set whiten=0` turns it off.
@@ -211,6 +212,21 @@ def dirac_init(net):
     return Dirac
 
 
+def depthwise_bn_relu(net):
+    """`net` with a BatchNorm and a ReLU between each depthwise 3x3 and its 1x1 pointwise (MobileNet's separable
+    convolution; the product's, like Xception's, has nothing there): six more nonlinear layers for 1,056
+    parameters, for a model that underfits within its parameter budget."""
+    class Separated(net):
+        def __init__(self, widths=c.HYP["widths"], transitions=c.HYP["transitions"]):
+            super().__init__(widths, transitions)
+            for seq in [m for m in self.modules() if isinstance(m, nn.Sequential)]:
+                if isinstance(seq[0], nn.Conv2d) and c.conv_kind(seq[0]) == "depthwise":
+                    seq.insert(1, nn.BatchNorm2d(seq[0].out_channels))
+                    seq.insert(2, nn.ReLU(inplace=True))
+
+    return Separated
+
+
 def plain_residual():
     def init(self, channels, dilations, separable):
         nn.Module.__init__(self)
@@ -329,6 +345,7 @@ def main():
     p.add_argument("--mixup", type=float, metavar="ALPHA", help="mixup with Beta(ALPHA, ALPHA) proportions")
     p.add_argument("--muon-momentum", type=float, metavar="BETA", help="momentum of Muon's groups only")
     p.add_argument("--freeze-whiten", action="store_true", help="the whitened first conv stays at its init")
+    p.add_argument("--dw-relu", action="store_true", help="BatchNorm and ReLU after every depthwise convolution")
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast on the CPU too (training and evaluation)")
     args = p.parse_args(ours)
     for item in args.set:
@@ -360,6 +377,8 @@ def main():
         c.Net = squeeze_excite(c.Net)
     if args.dirac:
         c.Net = dirac_init(c.Net)
+    if args.dw_relu:
+        c.Net = depthwise_bn_relu(c.Net)
     load = c.load_cifar10
     c.load_cifar10 = holdout_split(args.holdout)
     status = c.main(theirs)

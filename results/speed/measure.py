@@ -8,7 +8,8 @@
 the other widths tried in the ablations, instead. A NAME of the form repeat-c3-c4 is the default Net with
 those stages' Residual run twice (ablate.py's --repeat c3 c4); widths-16-48-80-88 is the default Net at
 those widths (ablate.py's --set "widths=(16, 48, 80, 88)"); transitions-2-6-3 the default Net with those
-transition dilations (--set "transitions=(2, 6, 3)"); se is the default Net with ablate.py's --se.
+transition dilations (--set "transitions=(2, 6, 3)"); se and dw-relu are the default Net with ablate.py's --se
+and --dw-relu.
 
 Each line: the setting, images/s, and its ratio to the product's default. Settings are measured in an
 interleaved order, twice, and the better of the two is kept, because this machine's timings are noisy.
@@ -92,6 +93,8 @@ def layout_net(ablate, name):
         return ablate.repeat_blocks(c.Net, name.split("-")[1:])
     if name == "se":
         return ablate.squeeze_excite(c.Net)
+    if name == "dw-relu":
+        return ablate.depthwise_bn_relu(c.Net)
     if name.startswith("widths-"):
         return lambda: c.Net(tuple(int(w) for w in name.split("-")[1:]))
     if name.startswith("transitions-"):
