@@ -95,9 +95,9 @@ def net_spec(transitions=(4, 4, 4), widths=(16, 40, 80, 112), c1_residual=False,
              c2_dilations=(1, 1)):
     """The Net of 0a5f19b (transitions of dilation 4, 4, 4) as a spec, with other transition dilations (each trims
     2d pixels: (2, 4, 6) keeps maps of 28 and 20 where that Net has 24 and 16, at the same RF and parameters),
-    other widths, c1's second conv made a Residual of two (one more dense conv at 32 x 32), or that conv at another
-    dilation, or c2's Residual at other dilations. Since cf36409 the Net takes its dilations from HYP["transitions"], so `--set "transitions=(2, 4, 6)"`
-    builds the same layers."""
+    other widths, c1's second conv made a Residual of two (one more dense conv at 32 x 32), that conv at another
+    dilation, or c2's Residual at other dilations. Since cf36409 the Net takes its dilations from
+    HYP["transitions"], so `--set "transitions=(2, 4, 6)"` builds the same layers."""
     (d1, d2, d3), (w1, w2, w3, w4) = transitions, widths
     c1 = [("res", (1, 2))] if c1_residual else [("conv", w1, c1_dilation)]
     return [[("conv", w1, 1), *c1, ("t", w2, d1)], [("res", c2_dilations), ("ts", w3, d2)],
