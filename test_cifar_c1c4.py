@@ -562,13 +562,16 @@ def test_unreadable_data_even_without_md5_check(fake_cifar, tmp_path, capsys):
     fails_cleanly(train_args(fake_cifar, tmp_path / "run"), capsys, "could not be read")
 
 
-def test_a_checkpoint_from_before_the_transitions_setting_loads_with_its_own_layout(tmp_path):
-    old_hyp = {k: v for k, v in c.HYP.items() if k != "transitions"}
-    weights = c.Net(transitions=(4, 4, 4)).state_dict()  # the same shapes as the default's: only the key can tell
+@pytest.mark.parametrize("key, value, conv, dilation", [("transitions", (4, 4, 4), "c1.2.0", 4),
+                                                         ("c1_dilation", 2, "c1.1.0", 2)])
+def test_a_checkpoint_from_before_a_layout_setting_loads_with_its_own_layout(tmp_path, key, value, conv, dilation):
+    old_hyp = {k: v for k, v in c.HYP.items() if k != key}
+    weights = c.Net.from_hyp({**c.HYP, key: value}).state_dict()  # the default's shapes: only the key can tell
     torch.save({"epoch": 1, "hyp": old_hyp, "seed": 0, "history": [], "best_acc": 0.0, "model": weights,
                 "train": {}}, tmp_path / "old.pt")
     ckpt, model = c.load_checkpoint(str(tmp_path / "old.pt"))
-    assert ckpt["hyp"]["transitions"] == (4, 4, 4) and model.c1[-1][0].dilation == (4, 4)
+    assert ckpt["hyp"][key] == value
+    assert model.get_submodule(conv).dilation == (dilation, dilation) != c.Net().get_submodule(conv).dilation
 
 
 @pytest.mark.parametrize("mode", ["--eval", "--resume"])

@@ -151,7 +151,7 @@ def spec_net(spec):
         return c.conv_bn(channels, a[0], a[1], padded=kind in ("conv", "sep"), separable=separable), a[0]
 
     class SpecNet(c.Net):
-        def __init__(self, widths=None, transitions=None):  # the spec sets both
+        def __init__(self, *_):  # the spec sets the whole layout
             nn.Module.__init__(self)
             channels = 3
             for i, stage in enumerate(spec):
@@ -171,8 +171,8 @@ def repeat_blocks(net, stages):
     More computation per parameter, for a model that underfits within its parameter budget.
     """
     class Repeated(net):
-        def __init__(self, widths=c.HYP["widths"], transitions=c.HYP["transitions"]):
-            super().__init__(widths, transitions)
+        def __init__(self, *layout):  # Net's widths, transitions and c1 dilation
+            super().__init__(*layout)
             for name in stages:
                 stage = getattr(self, name)
                 layers = list(stage) if isinstance(stage, nn.Sequential) else [stage]
@@ -192,8 +192,8 @@ def squeeze_excite(net):
     downsampling otherwise gets only through its receptive field. Uses the parameters the default leaves under 100k.
     """
     class Excited(net):
-        def __init__(self, widths=c.HYP["widths"], transitions=c.HYP["transitions"]):
-            super().__init__(widths, transitions)
+        def __init__(self, *layout):  # Net's widths, transitions and c1 dilation
+            super().__init__(*layout)
             for block in [m for m in self.modules() if isinstance(m, c.Residual)]:
                 channels = block.f[-1][-1].num_features
                 block.f.append(torchvision.ops.SqueezeExcitation(channels, channels // 8))
@@ -207,8 +207,8 @@ def dirac_init(net):
     init (airbench's identity init, worth about 3 of its 21 epochs to 94 %). Unpadded, the identity is a crop.
     Residual branches already start as the identity through their zeroed last BatchNorm."""
     class Dirac(net):
-        def __init__(self, widths=c.HYP["widths"], transitions=c.HYP["transitions"]):
-            super().__init__(widths, transitions)
+        def __init__(self, *layout):  # Net's widths, transitions and c1 dilation
+            super().__init__(*layout)
             inside = {id(m) for block in self.modules() if isinstance(block, c.Residual) for m in block.modules()}
             convs = [m for m in self.modules() if isinstance(m, nn.Conv2d) and id(m) not in inside][1:]
             with torch.no_grad():
@@ -224,8 +224,8 @@ def depthwise_bn_relu(net):
     convolution; the product's, like Xception's, has nothing there): six more nonlinear layers for 1,056
     parameters, for a model that underfits within its parameter budget."""
     class Separated(net):
-        def __init__(self, widths=c.HYP["widths"], transitions=c.HYP["transitions"]):
-            super().__init__(widths, transitions)
+        def __init__(self, *layout):  # Net's widths, transitions and c1 dilation
+            super().__init__(*layout)
             for seq in [m for m in self.modules() if isinstance(m, nn.Sequential)]:
                 if isinstance(seq[0], nn.Conv2d) and c.conv_kind(seq[0]) == "depthwise":
                     seq.insert(1, nn.BatchNorm2d(seq[0].out_channels))
