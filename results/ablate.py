@@ -20,7 +20,8 @@ changes its rate, and --muon-momentum BETA its momentum alone (`muon_momentum`; 
 --dw-relu puts a BatchNorm and a ReLU after every depthwise convolution (`depthwise_bn_relu`).
 --freeze-whiten keeps the whitened first convolution fixed at its init (`freeze_whiten`). The
 whitening init of the first conv, tested with a `--whiten` flag here (commit 5f129ca) and then adopted, is now
-HYP["whiten"]: `--set whiten=0` turns it off.
+HYP["whiten"]: `--set whiten=0` turns it off. c1's second convolution, undilated since stop 36 (`--arch
+c1-undilated` here, cpu-32 to cpu-36), is HYP["c1_dilation"]: `--set c1_dilation=2` builds the default before it.
 """
 import argparse
 import ast
