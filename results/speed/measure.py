@@ -40,10 +40,11 @@ def images_per_second(step, batch, seconds):
     return n / (time.perf_counter() - start)
 
 
-def natively_dilated(model):
-    """The model with its dilated convolutions computed by nn.Conv2d itself, not by Conv3x3's space-to-batch."""
+def natively_dilated(model, which=lambda conv: True):
+    """The model with its dilated convolutions (those `which` picks) computed by nn.Conv2d itself, not by Conv3x3's
+    space-to-batch."""
     for m in model.modules():
-        if isinstance(m, c.Conv3x3):
+        if isinstance(m, c.Conv3x3) and which(m):
             m.__class__ = nn.Conv2d
     return model
 

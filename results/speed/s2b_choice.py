@@ -10,23 +10,16 @@ import statistics
 import sys
 
 import torch
-import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from measure import c, train_rate  # noqa: E402
+from measure import c, natively_dilated, train_rate  # noqa: E402
 
 ROUNDS, SECONDS = 4, 6.0
 
 
 def native_where(keep_s2b):
-    """A Net factory: dilated Conv3x3s for which keep_s2b(conv) is false become plain nn.Conv2d."""
-    def build():
-        model = c.Net()
-        for m in model.modules():
-            if isinstance(m, c.Conv3x3) and m.dilation[0] > 1 and not keep_s2b(m):
-                m.__class__ = nn.Conv2d
-        return model
-    return build
+    """A Net factory: the dilated convolutions for which keep_s2b(conv) is false are computed natively."""
+    return lambda: natively_dilated(c.Net(), lambda conv: not keep_s2b(conv))
 
 
 SETTINGS = {
