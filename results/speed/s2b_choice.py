@@ -17,16 +17,12 @@ from measure import c, natively_dilated, train_rate  # noqa: E402
 ROUNDS, SECONDS = 4, 6.0
 
 
-def native_where(keep_s2b):
-    """A Net factory: the dilated convolutions for which keep_s2b(conv) is false are computed natively."""
-    return lambda: natively_dilated(c.Net(), lambda conv: not keep_s2b(conv))
-
-
-SETTINGS = {
-    "space-to-batch for every dilated conv (the default)": native_where(lambda m: True),
-    "space-to-batch for depthwise ones only": native_where(lambda m: m.groups > 1),
-    "space-to-batch for depthwise ones of dilation < 6 only": native_where(lambda m: m.groups > 1 and m.dilation[0] < 6),
-    "every dilated conv native": native_where(lambda m: False),
+SETTINGS = {  # name: a Net factory
+    "space-to-batch for every dilated conv (the default)": c.Net,
+    "space-to-batch for depthwise ones only": lambda: natively_dilated(c.Net(), lambda m: m.groups == 1),
+    "space-to-batch for depthwise ones of dilation < 6 only":
+        lambda: natively_dilated(c.Net(), lambda m: m.groups == 1 or m.dilation[0] >= 6),
+    "every dilated conv native": lambda: natively_dilated(c.Net()),
 }
 
 if __name__ == "__main__":
