@@ -18,7 +18,8 @@ ALPHA trains on mixtures of image pairs (`mixup`). Muon for the dense and pointw
 `--muon LR` flag here (commit c2acb59, cpu-20) and then adopted, is now the product's `MuonSGD`: `--set muon_lr=X`
 changes its rate, and --muon-momentum BETA its momentum alone (`muon_momentum`; 0.95 not adopted).
 --dw-relu puts a BatchNorm and a ReLU after every depthwise convolution (`depthwise_bn_relu`).
---freeze-whiten keeps the whitened first convolution fixed at its init (`freeze_whiten`). The
+--freeze-whiten keeps the whitened first convolution fixed at its init (`freeze_whiten`). --lookahead STEPS
+pulls the training weights towards their EMA every STEPS steps (`lookahead`). The
 whitening init of the first conv, tested with a `--whiten` flag here (commit 5f129ca) and then adopted, is now
 HYP["whiten"]: `--set whiten=0` turns it off. c1's second convolution, undilated since stop 36 (`--arch
 c1-undilated` here, cpu-32 to cpu-36), is HYP["c1_dilation"]: `--set c1_dilation=2` builds the default before it.
@@ -318,6 +319,27 @@ def mixup(alpha):
     c.train_step = mixed_train_step
 
 
+def lookahead(every):
+    """Every `every` steps, move each training weight and BatchNorm statistic to a * EMA + (1 - a) * itself, with
+    a = 0.95^every * (t / T)^3 at step t of T: airbench94's lookahead schedule, which pulls harder as the rate
+    decays. The EMA itself is unchanged and is still what is evaluated and saved."""
+    train_step = c.train_step
+
+    def lookahead_step(model, ema, optimizer, scheduler, x, y, device, hyp):
+        result = train_step(model, ema, optimizer, scheduler, x, y, device, hyp)
+        t = scheduler.last_epoch  # steps taken, this one included
+        if t % every == 0:
+            a = 0.95 ** every * (t / scheduler.total_steps) ** 3
+            with torch.no_grad():
+                for mine, slow in zip([*model.parameters(), *model.buffers()],
+                                      [*ema.module.parameters(), *ema.module.buffers()]):
+                    if mine.is_floating_point():
+                        mine.lerp_(slow, a)
+        return result
+
+    c.train_step = lookahead_step
+
+
 def freeze_whiten():
     """Keep the first convolution at its whitening init: its weights get no gradient and never move (airbench94
     freezes its whitening layer the same way). Only for a fresh run: a resumed one would train them again. The
@@ -355,6 +377,7 @@ def main():
     p.add_argument("--freeze-whiten", action="store_true", help="the whitened first conv stays at its init")
     p.add_argument("--dw-relu", action="store_true", help="BatchNorm and ReLU after every depthwise convolution")
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast on the CPU too (training and evaluation)")
+    p.add_argument("--lookahead", type=int, metavar="STEPS", help="pull the training weights to the EMA every STEPS")
     args = p.parse_args(ours)
     for item in args.set:
         key, value = item.split("=", 1)
@@ -377,6 +400,8 @@ def main():
         freeze_whiten()
     if args.mixup:
         mixup(args.mixup)
+    if args.lookahead:
+        lookahead(args.lookahead)
     if args.arch:
         c.Net = spec_net(ARCH[args.arch])
     if args.repeat:
