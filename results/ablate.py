@@ -19,7 +19,8 @@ ALPHA trains on mixtures of image pairs (`mixup`). Muon for the dense and pointw
 changes its rate, and --muon-momentum BETA its momentum alone (`muon_momentum`; 0.95 not adopted).
 --dw-relu puts a BatchNorm and a ReLU after every depthwise convolution (`depthwise_bn_relu`).
 --freeze-whiten keeps the whitened first convolution fixed at its init (`freeze_whiten`). --lookahead STEPS
-pulls the training weights towards their EMA every STEPS steps (`lookahead`). The
+pulls the training weights towards their EMA every STEPS steps (`lookahead`). --reflect-border fills the
+border that ShiftScaleRotate uncovers by mirroring, as albumentations 1.x did (`reflect_border`). The
 whitening init of the first conv, tested with a `--whiten` flag here (commit 5f129ca) and then adopted, is now
 HYP["whiten"]: `--set whiten=0` turns it off. c1's second convolution, undilated since stop 36 (`--arch
 c1-undilated` here, cpu-32 to cpu-36), is HYP["c1_dilation"]: `--set c1_dilation=2` builds the default before it.
@@ -340,6 +341,21 @@ def lookahead(every):
     c.train_step = lookahead_step
 
 
+def reflect_border():
+    """Fill the pixels that ShiftScaleRotate (built as A.Affine) uncovers by mirroring the image (OpenCV's
+    BORDER_REFLECT_101, the default of A.ShiftScaleRotate in albumentations 1.x) instead of with the dataset mean
+    (its 2.x default is constant 0; the product fills with the mean)."""
+    train_transform = c.train_transform
+
+    def reflecting_transform(hyp=c.HYP):
+        transform = train_transform(hyp)
+        affine, = [t for t in transform.transforms if isinstance(t, c.A.Affine)]
+        affine.border_mode = c.cv2.BORDER_REFLECT_101
+        return transform
+
+    c.train_transform = reflecting_transform
+
+
 def freeze_whiten():
     """Keep the first convolution at its whitening init: its weights get no gradient and never move (airbench94
     freezes its whitening layer the same way). Only for a fresh run: a resumed one would train them again. The
@@ -378,6 +394,7 @@ def main():
     p.add_argument("--dw-relu", action="store_true", help="BatchNorm and ReLU after every depthwise convolution")
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast on the CPU too (training and evaluation)")
     p.add_argument("--lookahead", type=int, metavar="STEPS", help="pull the training weights to the EMA every STEPS")
+    p.add_argument("--reflect-border", action="store_true", help="ShiftScaleRotate mirrors the image into its border")
     args = p.parse_args(ours)
     for item in args.set:
         key, value = item.split("=", 1)
@@ -402,6 +419,8 @@ def main():
         mixup(args.mixup)
     if args.lookahead:
         lookahead(args.lookahead)
+    if args.reflect_border:
+        reflect_border()
     if args.arch:
         c.Net = spec_net(ARCH[args.arch])
     if args.repeat:
