@@ -19,7 +19,8 @@ ALPHA trains on mixtures of image pairs (`mixup`). Muon for the dense and pointw
 changes its rate, and --muon-momentum BETA its momentum alone (`muon_momentum`; 0.95 not adopted).
 --dw-relu puts a BatchNorm and a ReLU after every depthwise convolution (`depthwise_bn_relu`).
 --freeze-whiten keeps the whitened first convolution fixed at its init (`freeze_whiten`). --lookahead STEPS
-pulls the training weights towards their EMA every STEPS steps (`lookahead`). --reflect-border fills the
+pulls the training weights towards their EMA every STEPS steps (`lookahead`; with --lookahead-own towards
+slow weights of its own, as airbench94 does). --reflect-border fills the
 border that ShiftScaleRotate uncovers by mirroring, as albumentations 1.x did (`reflect_border`). The
 whitening init of the first conv, tested with a `--whiten` flag here (commit 5f129ca) and then adopted, is now
 HYP["whiten"]: `--set whiten=0` turns it off. c1's second convolution, undilated since stop 36 (`--arch
@@ -320,22 +321,31 @@ def mixup(alpha):
     c.train_step = mixed_train_step
 
 
-def lookahead(every):
+def lookahead(every, own_slow=False):
     """Every `every` steps, move each training weight and BatchNorm statistic to a * EMA + (1 - a) * itself, with
     a = 0.95^every * (t / T)^3 at step t of T: airbench94's lookahead schedule, which pulls harder as the rate
-    decays. The EMA itself is unchanged and is still what is evaluated and saved."""
+    decays. The EMA itself is unchanged and is still what is evaluated and saved.
+
+    With own_slow, the pull is toward slow weights of the lookahead's own, which then take the blend's value, as
+    airbench94's LookaheadState does: they lag the training weights by a few pulls, not by the EMA's ~100 steps.
+    They start as the training weights at the first pull (a is then ~1e-10, so that is airbench's start too)."""
     train_step = c.train_step
+    own = []
 
     def lookahead_step(model, ema, optimizer, scheduler, x, y, device, hyp):
         result = train_step(model, ema, optimizer, scheduler, x, y, device, hyp)
         t = scheduler.last_epoch  # steps taken, this one included
         if t % every == 0:
             a = 0.95 ** every * (t / scheduler.total_steps) ** 3
+            mine_all = [*model.parameters(), *model.buffers()]
+            if own_slow and not own:
+                own.extend(m.detach().clone() for m in mine_all)
             with torch.no_grad():
-                for mine, slow in zip([*model.parameters(), *model.buffers()],
-                                      [*ema.module.parameters(), *ema.module.buffers()]):
+                for mine, slow in zip(mine_all, own or [*ema.module.parameters(), *ema.module.buffers()]):
                     if mine.is_floating_point():
                         mine.lerp_(slow, a)
+                        if own_slow:
+                            slow.copy_(mine)
         return result
 
     c.train_step = lookahead_step
@@ -394,6 +404,7 @@ def main():
     p.add_argument("--dw-relu", action="store_true", help="BatchNorm and ReLU after every depthwise convolution")
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast on the CPU too (training and evaluation)")
     p.add_argument("--lookahead", type=int, metavar="STEPS", help="pull the training weights to the EMA every STEPS")
+    p.add_argument("--lookahead-own", action="store_true", help="with --lookahead: toward its own slow weights")
     p.add_argument("--reflect-border", action="store_true", help="ShiftScaleRotate mirrors the image into its border")
     args = p.parse_args(ours)
     for item in args.set:
@@ -418,7 +429,7 @@ def main():
     if args.mixup:
         mixup(args.mixup)
     if args.lookahead:
-        lookahead(args.lookahead)
+        lookahead(args.lookahead, args.lookahead_own)
     if args.reflect_border:
         reflect_border()
     if args.arch:
