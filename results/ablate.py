@@ -407,6 +407,8 @@ def main():
     p.add_argument("--lookahead-own", action="store_true", help="with --lookahead: toward its own slow weights")
     p.add_argument("--reflect-border", action="store_true", help="ShiftScaleRotate mirrors the image into its border")
     args = p.parse_args(ours)
+    if args.lookahead_own and not args.lookahead:
+        p.error("--lookahead-own only changes --lookahead STEPS; give both")
     for item in args.set:
         key, value = item.split("=", 1)
         if key not in c.HYP:
