@@ -53,8 +53,8 @@ HYP = {
     "lr": 0.2,  # SGD's; beat 0.1 on the hold-out (two seeds) before Muon; with Muon 0.1 gained 0.52 and 0.00
     # after 20 epochs, a mean under the 0.3 asked of it
     "muon_lr": 0.03,  # Muon's peak; beat SGD on the hold-out after 20 epochs by 0.32 and 0.96 points (two seeds);
-    # on seed 0, peaks of 0.015 (-0.14 after 20 epochs) and 0.06 (4.3 points behind after 5) did worse
-    "momentum": 0.9,  # both optimizers'; 0.95 for Muon's groups did worse (-0.14 hold-out points, seed 0)
+    # peaks of 0.015 (-0.14 and -0.48 after 20 epochs, two seeds) and 0.06 (4.3 behind after 5, seed 0) did worse
+    "momentum": 0.9,  # both optimizers'; 0.95 for Muon's groups did worse (-0.14, -0.74 hold-out points, two seeds)
     "weight_decay": 5e-4,  # on SGD's weights (depthwise filters, classifier), not on BatchNorm or biases
     "warmup": 0.15,  # fraction of all steps spent warming up
     "label_smoothing": 0.1,
