@@ -247,6 +247,15 @@ def test_flip_mirrors_the_image():
     assert torch.equal(transform(image=img)["image"], normalised(np.ascontiguousarray(img[:, ::-1])))
 
 
+def test_runs_shorter_than_the_default_take_the_lighter_augmentation():
+    shortest_long, lighter = c.HYP["short_run"]
+    assert c.hyp_for(shortest_long) == c.HYP  # the default run is HYP as written
+    short = c.hyp_for(shortest_long - 1)
+    assert short == {**c.HYP, **lighter, "epochs": shortest_long - 1}
+    assert all(short[k] < c.HYP[k] for k in ("affine", "hole"))  # lighter, and no other setting moves
+    assert c.hyp_for(200)["affine"] == c.HYP["affine"] and c.hyp_for(200)["epochs"] == 200
+
+
 def test_no_augmentation_is_the_test_transform():
     img = image()
     assert torch.equal(c.train_transform(hyp(**NO_AUG))(image=img)["image"], normalised(img))
@@ -411,6 +420,8 @@ def test_training_writes_every_output_file(fake_cifar, tmp_path, monkeypatch, ca
     assert "epoch   1/1" in printed and "img/s" in printed
     assert f"device cpu ({c.device_name(torch.device('cpu'))})" in printed  # says which kind of host trained it
     assert "final test accuracy" in printed and "per class: airplane" in printed
+    ckpt, _ = c.load_checkpoint(str(out / "last.pt"))
+    assert ckpt["hyp"] == c.hyp_for(1, {**c.HYP, "batch_size": 16})  # the run trained, and saved, what it says
 
 
 def test_eval_of_a_saved_model(fake_cifar, tmp_path, capsys):

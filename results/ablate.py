@@ -25,6 +25,9 @@ border that ShiftScaleRotate uncovers by mirroring, as albumentations 1.x did (`
 whitening init of the first conv, tested with a `--whiten` flag here (commit 5f129ca) and then adopted, is now
 HYP["whiten"]: `--set whiten=0` turns it off. c1's second convolution, undilated since stop 36 (`--arch
 c1-undilated` here, cpu-32 to cpu-36), is HYP["c1_dilation"]: `--set c1_dilation=2` builds the default before it.
+Since stop 45 HYP's "affine" and "hole" are the 80-epoch run's (p 0.25) and a run of fewer epochs takes
+HYP["short_run"]'s instead, so `--set affine=X` changes long runs only; for short ones set the pair, as in
+`--set "short_run=(80, {'affine': 0.25, 'hole': 0.25})"` (what `--set affine=0.25 --set hole=0.25` did before).
 """
 import argparse
 import ast
