@@ -11,8 +11,8 @@ pooling; the albumentations recipe; fewer than 100k parameters) are checked by `
     python cifar_c1c4.py --resume runs/x/last.pt
     python cifar_c1c4.py --benchmark        data, compute and end-to-end images/s
 
-Importing this file does no work: take `Net`, `train_transform`, `test_transform`, `model_report`, or
-`load_checkpoint` for a saved run's model.
+Importing this file does no work: take `Net`, `train_transform` (`hyp_for(epochs)` gives a short run's settings),
+`test_transform`, `model_report`, or `load_checkpoint` for a saved run's model.
 """
 import os
 
