@@ -4,7 +4,8 @@
 
 During training the last N (default 5,000) training images stand in for the test set, so the per-epoch
 "test" columns of the log and metrics.csv are validation numbers, and choices between variants are made on
-them. After training, the final weights are evaluated once on the real test set (the `--eval` line).
+them. After training (fresh with --out, or continued with --resume), the final weights are evaluated once on the
+real test set (the `--eval` line); `-- --eval CHECKPOINT` alone evaluates a checkpoint of any --arch on it.
 --plain removes the residual skips (each block becomes its two layers in sequence). --arch NAME swaps
 the model for one of ARCH's layouts (written as stages of layers, see `spec_net`). --bias-lr MULT trains the
 BatchNorm biases at MULT times the lr (an idea from airbench, not adopted). --silu puts SiLU where the
@@ -447,10 +448,13 @@ def main():
         c.Net = dirac_init(c.Net)
     if args.dw_relu:
         c.Net = depthwise_bn_relu(c.Net)
+    if "--eval" in theirs:  # the one look at the real test set, for a run that ended without it
+        sys.exit(c.main(theirs))
     load = c.load_cifar10
     c.load_cifar10 = holdout_split(args.holdout)
     status = c.main(theirs)
-    out = theirs[theirs.index("--out") + 1] if "--out" in theirs else None
+    out = (theirs[theirs.index("--out") + 1] if "--out" in theirs else
+           os.path.dirname(theirs[theirs.index("--resume") + 1]) if "--resume" in theirs else None)
     if status or out is None:
         sys.exit(status)
     c.load_cifar10 = load
