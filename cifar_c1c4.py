@@ -212,11 +212,13 @@ def make_test_batches(images, labels, batch_size=128):
 class Conv3x3(nn.Conv2d):
     """A 3x3 convolution without bias, padded by its dilation d or not at all.
 
-    Dilated and trained on the CPU, it runs as an undilated convolution over the map's d x d interleaved sub-maps
-    (space-to-batch, the identity behind TensorFlow's atrous_conv2d): the same sums, but oneDNN then computes the
-    gradients with its fast kernels, not the generic GEMM it uses for dilated ones on CPUs without AVX-512. That
-    trains 1.6x faster on such a CPU; without gradients the reshuffles cost more than they save
-    (results/speed/cpu-avx2.txt, atrous-avx2.txt).
+    Depthwise, dilated and trained on the CPU, it runs as an undilated convolution over the map's d x d
+    interleaved sub-maps (space-to-batch, the identity behind TensorFlow's atrous_conv2d): the same sums, but
+    oneDNN then computes the gradients with its fast kernels, not the generic GEMM it uses for dilated ones on CPUs
+    without AVX-512. Each then trains 3-9x faster on such a CPU; with AVX-512, five of this network's six 1.1-1.9x
+    faster and c2's, at dilation 6, 0.68x. A dense dilated convolution gains nothing (1.00x without AVX-512, 0.79x
+    with), so it stays native, as does everything without gradients, where the reshuffles cost more than they
+    save (results/speed/atrous-avx2.txt, atrous-avx512.txt, s2b-choice-avx512.txt).
     """
 
     def __init__(self, c_in, c_out, dilation=1, padded=True, groups=1):
@@ -224,9 +226,12 @@ class Conv3x3(nn.Conv2d):
                          bias=False)
 
     def forward(self, x):
-        d, (n, c, h, w) = self.dilation[0], x.shape
-        if d == 1 or x.device.type != "cpu" or not torch.is_grad_enabled():
+        if self.dilation[0] == 1 or self.groups == 1 or x.device.type != "cpu" or not torch.is_grad_enabled():
             return super().forward(x)
+        return self.space_to_batch(x)
+
+    def space_to_batch(self, x):
+        d, (n, c, h, w) = self.dilation[0], x.shape
         # In (N, H, W, C) order each pixel's channels stay together, so each reshuffle is one copy of whole rows.
         x = x.permute(0, 2, 3, 1)
         if h % d or w % d:  # pad with zeros, as the conv's own padding; F.pad copies even when it adds nothing

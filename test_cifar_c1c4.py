@@ -67,8 +67,7 @@ def test_space_to_batch_computes_the_dilated_convolution_and_its_gradients(size,
     conv = c.Conv3x3(8, 8, dilation, padded, groups).double()
     for memory_format in (torch.contiguous_format, torch.channels_last):
         x = torch.randn(2, 8, size, size, dtype=torch.float64).to(memory_format=memory_format).requires_grad_()
-        reference, ours = nn.Conv2d.forward(conv, x), conv(x)
-        assert type(ours.grad_fn) is not type(reference.grad_fn)  # the space-to-batch path did run
+        reference, ours = nn.Conv2d.forward(conv, x), conv.space_to_batch(x)
         assert reference.shape[-1] == size - (0 if padded else 2 * dilation)
         assert torch.allclose(ours, reference, atol=1e-12)
         g = torch.randn_like(reference)
@@ -77,6 +76,13 @@ def test_space_to_batch_computes_the_dilated_convolution_and_its_gradients(size,
             assert torch.allclose(mine, theirs, atol=1e-10)
         with torch.no_grad():
             assert torch.allclose(conv(x), reference, atol=1e-12)
+
+
+@pytest.mark.parametrize("groups, dilation, spaced", [(8, 2, True), (8, 1, False), (1, 2, False)])
+def test_only_dilated_depthwise_convolutions_train_by_space_to_batch(groups, dilation, spaced):
+    conv = c.Conv3x3(8, 8, dilation, groups=groups)
+    x = torch.randn(2, 8, 12, 12, requires_grad=True)
+    assert (type(conv(x).grad_fn) is not type(nn.Conv2d.forward(conv, x).grad_fn)) == spaced
 
 
 def test_parameter_budget_and_report_total():

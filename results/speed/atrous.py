@@ -42,7 +42,7 @@ if __name__ == "__main__":
         x = torch.randn(128, *shape[1:]).to(memory_format=torch.channels_last).requires_grad_()
         conv = conv.to(memory_format=torch.channels_last)
         err = (conv(x) - nn.Conv2d.forward(conv, x)).abs().max().item()
-        native, s2b = milliseconds(lambda t: nn.Conv2d.forward(conv, t), x), milliseconds(conv, x)
+        native, s2b = milliseconds(lambda t: nn.Conv2d.forward(conv, t), x), milliseconds(conv.space_to_batch, x)
         total_native, total_s2b = total_native + native, total_s2b + s2b
         kind = "depthwise" if conv.groups > 1 else "dense"
         print(f"{name:10s} {kind:9s} {conv.in_channels:3d}->{conv.out_channels:3d}ch {shape[2]:2d}px "

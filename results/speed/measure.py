@@ -49,6 +49,23 @@ def natively_dilated(model, which=lambda conv: True):
     return model
 
 
+class SpacedConv3x3(c.Conv3x3):
+    """Conv3x3 training dense dilated convolutions by space-to-batch too, as cifar_c1c4.py did before stop 49."""
+
+    def forward(self, x):
+        if self.dilation[0] > 1 and x.device.type == "cpu" and torch.is_grad_enabled():
+            return self.space_to_batch(x)
+        return super().forward(x)
+
+
+def all_spaced(model):
+    """The model with every dilated convolution trained by space-to-batch on the CPU, dense ones included."""
+    for m in model.modules():
+        if isinstance(m, c.Conv3x3):
+            m.__class__ = SpacedConv3x3
+    return model
+
+
 def train_rate(batch=c.HYP["batch_size"], channels_last=True, threads=2, compile=False, seconds=5.0, net=c.Net,
                native=False):
     torch.set_num_threads(threads)

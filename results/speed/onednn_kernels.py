@@ -6,7 +6,8 @@ It runs the default Net's training step (batch 128, channels_last, 2 threads, fl
 ONEDNN_VERBOSE=1, keeps the timed steps after the warm-up ones, and sums oneDNN's own per-call times by kernel,
 pass and layer. oneDNN picks a kernel by instruction set, so hosts with and without AVX-512 can run the same layer
 through different code; this shows which layers fall back to its generic im2col + GEMM path ("gemm").
---native computes the dilated convolutions with nn.Conv2d itself, without Conv3x3's space-to-batch.
+--native computes the dilated convolutions with nn.Conv2d itself, without Conv3x3's space-to-batch for the depthwise
+ones.
 """
 import collections
 import os
@@ -56,7 +57,7 @@ def summarise(log, native):
         by_layer[(layer(fields[-2]), kind, generic)] += ms
     total = sum(by_kernel.values())
     isa = next((line.split("isa:")[1] for line in log.splitlines() if "isa:" in line), "unknown")
-    how = "natively (nn.Conv2d)" if native else "by space-to-batch (Conv3x3)"
+    how = "natively (nn.Conv2d)" if native else "as Conv3x3 trains them"
     print(f"oneDNN convolution time per training step (batch 128, 2 threads), mean of {STEPS} steps; ISA: {isa}; "
           f"dilated convolutions computed {how}")
     print(f"all convolutions: {total:.1f} ms")
