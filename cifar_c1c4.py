@@ -216,9 +216,9 @@ class Conv3x3(nn.Conv2d):
     interleaved sub-maps (space-to-batch, the identity behind TensorFlow's atrous_conv2d): the same sums, but
     oneDNN then computes the gradients with its fast kernels, not the generic GEMM it uses for dilated ones on CPUs
     without AVX-512. Each then trains 3-9x faster on such a CPU; with AVX-512, five of this network's six 1.1-1.9x
-    faster and c2's, at dilation 6, 0.68x. A dense dilated convolution gains nothing (1.00x without AVX-512, 0.79x
-    with), so it stays native, as does everything without gradients, where the reshuffles cost more than they
-    save (results/speed/atrous-avx2.txt, atrous-avx512.txt, s2b-choice-avx512.txt).
+    faster and c2's, at dilation 6, 0.68-0.95x. A dense dilated convolution gains nothing (1.00x without AVX-512,
+    0.75-0.79x with), so it stays native, as does everything without gradients, where the reshuffles cost more
+    than they save (results/speed/atrous-avx2.txt, atrous-avx512.txt, dense-native-avx512.txt).
     """
 
     def __init__(self, c_in, c_out, dilation=1, padded=True, groups=1):
