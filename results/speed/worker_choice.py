@@ -5,7 +5,9 @@ several settings, in turn, ROUNDS times (the order rotated each round), each in 
 
 It trains on ./data when an intact CIFAR-10 (or the proxy, through ../shared/tools/cifar10_proxy.py) is there,
 else on random images, as --benchmark does. Each line: the setting's full-step rates (end to end), their median,
-the median ratio to its own compute-only rate, and the median implied epoch.
+the median ratio to its own compute-only rate, the median implied epoch, and in how many rounds it beat the default.
+For the niced setting the script runs itself as `worker_choice.py --as-benchmark ARGS`, which is
+`cifar_c1c4.py ARGS` with `seed_worker` wrapped.
 """
 import argparse
 import json
